@@ -1,0 +1,390 @@
+/* photon-sim run: boot the emulated Photon and report what its LED does. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "images.h"
+#include "module.h"
+#include "session.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: photon-sim run [OPTIONS]\n"
+"\n"
+"Boot an emulated Photon from a device state file and print what its RGB LED\n"
+"does (\"blinking yellow (202 ms period)\", \"breathing white\", \"SOS red, code 1\").\n"
+"Time is virtual: derived from executed instructions, the same inputs give\n"
+"the same run, and a run is as fast as the host allows.\n"
+"\n"
+"device:\n"
+"  --state FILE         device state file (flash, OTP, device ID, RTC and backup\n"
+"                       registers); created if missing (default: %s)\n"
+"  --fresh              start from an erased device, ignoring the state file's\n"
+"                       content (it is still written unless --no-save)\n"
+"  --no-save            do not write the state file\n"
+"  --load IMAGE         write a module into flash at the address in its header\n"
+"                       (repeatable); IMAGE is a file or a short name such as\n"
+"                       bootloader@2.2.0, system-part1@2.2.0, tinker@0.4.5\n"
+"  --force              load images for other platforms or with bad CRCs\n"
+"  --raw FILE[@ADDR]    write raw bytes into flash (default 0x08000000)\n"
+"  --device-id HEX      the 24-hex-digit device ID of a new device\n"
+"  --seed N             seed for every random source (RNG peripheral, new IDs)\n"
+"  --fast-flash         flash erase/program take no time (normally the\n"
+"                       datasheet's: 250 ms to 1 s a sector)\n"
+"\n"
+"what happens:\n"
+"  --hold setup=SECONDS hold the SETUP button from power-on for SECONDS\n"
+"  --until-led PATTERN  stop with status 0 when the LED shows PATTERN, e.g.\n"
+"                       \"blinking yellow\", \"solid white\", \"breathing cyan\",\n"
+"                       \"SOS 1\"; status 1 at the timeout\n"
+"  --timeout SECONDS    stop after SECONDS of virtual time (default: none, or\n"
+"                       60 with --until-led)\n"
+"  --realtime           pace virtual time to the wall clock (for watching)\n"
+"  --speed X            with --realtime: X times real time\n"
+"\n"
+"output:\n"
+"  --led-trace FILE     write every LED change as ms,r,g,b\n"
+"  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, or a file\n"
+"  --log CATS           diagnostics: %s\n"
+"  --log-file FILE      diagnostics to FILE instead of stderr\n"
+"  -q, --quiet          print only the result\n"
+"  --headless           no window (the default for now)\n"
+"  -h, --help           this text\n"
+"\n"
+"With no options: the default device (bootloader, system parts 2.2.0 and\n"
+"Tinker on first use) runs until Ctrl-C.\n"
+"Exit status: 0 done (or PATTERN seen), 1 PATTERN not seen, 2 bad input,\n"
+"3 emulator failure, 130 interrupted.\n",
+            state_default_path(), log_categories());
+}
+
+typedef struct run_ctx {
+    session s;
+    bool quiet;
+    bool until;
+    led_pattern want;
+    bool seen;
+    uint64_t seen_at;
+    FILE *usart_out;
+    int pattern_count;
+} run_ctx;
+
+static void print_time(uint64_t ps)
+{
+    printf("[%10.3f s] ", (double)ps / PS_PER_S);
+}
+
+static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_pattern *p)
+{
+    run_ctx *r = ctx;
+    char buf[96];
+    r->pattern_count++;
+    if (!r->quiet) {
+        print_time(since);
+        printf("LED %s\n", led_pattern_str(p, buf, sizeof(buf)));
+        fflush(stdout);
+    }
+    if (r->until && !r->seen && led_pattern_match(&r->want, p)) {
+        r->seen = true;
+        r->seen_at = seen;
+        machine_request_stop(r->s.p->m, STOP_REQUEST);
+    }
+}
+
+static void on_reset(void *ctx, reset_kind kind)
+{
+    run_ctx *r = ctx;
+    if (!r->quiet && kind != RESET_POWER_ON) {
+        print_time(machine_now(r->s.p->m));
+        printf("reset (%s)\n", reset_kind_name(kind));
+        fflush(stdout);
+    }
+}
+
+static void usart_tx(void *ctx, uint8_t b)
+{
+    run_ctx *r = ctx;
+    if (r->usart_out) {
+        fputc(b, r->usart_out);
+        if (b == '\n')
+            fflush(r->usart_out);
+    }
+}
+
+typedef struct setup_release {
+    clock_event ev;
+    photon *p;
+} setup_release;
+
+static void release_setup(void *arg)
+{
+    setup_release *sr = arg;
+    photon_setup_button(sr->p, false);
+}
+
+static double parse_seconds(const char *s, const char *opt, bool *ok)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || (*end && strcmp(end, "s")) || v < 0 || v > 1e7) {
+        fprintf(stderr, "photon-sim run: %s wants seconds, got '%s'\n", opt, s);
+        *ok = false;
+    }
+    return v;
+}
+
+static void describe_flash(run_ctx *r)
+{
+    static const uint32_t addrs[] = {0x08000000, 0x08020000, 0x08060000, 0x080A0000};
+    char id[25];
+    printf("photon-sim: device %s, state %s%s\n", photon_device_id(r->s.p, id),
+           r->s.state_path, r->s.save ? "" : " (not saved)");
+    printf("  flash:");
+    int n = 0;
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+        module_info mi;
+        if (module_parse_flash(r->s.p->m->flash, FLASH_SIZE, FLASH_BASE, addrs[i], &mi))
+            continue;
+        printf("%s %s%s%u v%u%s", n++ ? "," : "", module_func_name(mi.func),
+               mi.func == MODULE_FUNC_SYSTEM ? "-part" : "",
+               mi.func == MODULE_FUNC_SYSTEM ? mi.index : 0, mi.version,
+               mi.crc_ok ? "" : " (bad CRC)");
+    }
+    printf("%s\n", n ? "" : " empty");
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"state", required_argument, 0, 's'},  {"fresh", no_argument, 0, 'F'},
+        {"no-save", no_argument, 0, 'N'},      {"load", required_argument, 0, 'l'},
+        {"force", no_argument, 0, 'f'},        {"raw", required_argument, 0, 'R'},
+        {"device-id", required_argument, 0, 'D'}, {"seed", required_argument, 0, 'S'},
+        {"fast-flash", no_argument, 0, 'X'},   {"hold", required_argument, 0, 'H'},
+        {"until-led", required_argument, 0, 'u'}, {"timeout", required_argument, 0, 't'},
+        {"realtime", no_argument, 0, 'r'},     {"speed", required_argument, 0, 'x'},
+        {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
+        {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
+        {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+    };
+    static run_ctx r;
+    memset(&r, 0, sizeof(r));
+    session_opts so = {0};
+    const char *loads[32], *raws[8];
+    int nload = 0, nraw = 0;
+    bool force = false, realtime = false, ok = true;
+    double hold_setup = -1, timeout = -1, speed = 1;
+    const char *trace = NULL, *usart = "stdout", *logfile = NULL;
+    unsigned logmask = LOG_INFO;
+    char err[1024];
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': so.state_path = optarg; break;
+        case 'F': so.fresh = true; break;
+        case 'N': so.no_save = true; break;
+        case 'l':
+            if (nload < 32) loads[nload++] = optarg;
+            break;
+        case 'f': force = true; break;
+        case 'R':
+            if (nraw < 8) raws[nraw++] = optarg;
+            break;
+        case 'D': so.device_id = optarg; break;
+        case 'S': so.seed = strtoull(optarg, NULL, 0); break;
+        case 'X': so.fast_flash = true; break;
+        case 'H':
+            if (strncmp(optarg, "setup=", 6)) {
+                fprintf(stderr, "photon-sim run: --hold wants setup=SECONDS\n");
+                return EXIT_USAGE;
+            }
+            hold_setup = parse_seconds(optarg + 6, "--hold setup=", &ok);
+            break;
+        case 'u':
+            if (!led_pattern_parse(optarg, &r.want, err, sizeof(err))) {
+                fprintf(stderr, "photon-sim run: %s\n", err);
+                return EXIT_USAGE;
+            }
+            r.until = true;
+            break;
+        case 't': timeout = parse_seconds(optarg, "--timeout", &ok); break;
+        case 'r': realtime = true; break;
+        case 'x': speed = parse_seconds(optarg, "--speed", &ok); break;
+        case 'T': trace = optarg; break;
+        case 'U': usart = optarg; break;
+        case 'L': {
+            const char *bad;
+            if (!log_parse(optarg, &logmask, &bad)) {
+                fprintf(stderr, "photon-sim run: unknown --log category '%s' (known: %s)\n",
+                        bad, log_categories());
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 'O': logfile = optarg; break;
+        case 'q': r.quiet = true; break;
+        case 'W': break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!ok)
+        return EXIT_USAGE;
+    if (optind < argc) {
+        fprintf(stderr, "photon-sim run: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (speed <= 0)
+        speed = 1;
+
+    if (session_open(&r.s, &so, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    photon *p = r.s.p;
+    machine *m = p->m;
+    m->log.mask = logmask;
+    FILE *logf = NULL, *tracef = NULL;
+    int rc = EXIT_OK;
+    if (logfile && !(logf = fopen(logfile, "w"))) {
+        fprintf(stderr, "photon-sim run: %s: %s\n", logfile, strerror(errno));
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (logf)
+        m->log.out = logf;
+    if (trace) {
+        if (!(tracef = fopen(trace, "w"))) {
+            fprintf(stderr, "photon-sim run: %s: %s\n", trace, strerror(errno));
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        led_set_trace(&p->led, tracef);
+    }
+    if (!strcmp(usart, "stdout"))
+        r.usart_out = stdout;
+    else if (strcmp(usart, "none") && !(r.usart_out = fopen(usart, "w"))) {
+        fprintf(stderr, "photon-sim run: %s: %s\n", usart, strerror(errno));
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    p->usart[1].tx = usart_tx;
+    p->usart[1].tx_ctx = &r;
+
+    /* A new default device gets the default images. */
+    if (!r.s.existed && !so.fresh && nload == 0 && nraw == 0)
+        for (int i = 0; session_default_images[i]; i++)
+            loads[nload++] = session_default_images[i];
+    for (int i = 0; i < nload; i++) {
+        if (session_load_module(&r.s, loads[i], force, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    for (int i = 0; i < nraw; i++) {
+        if (session_load_raw(&r.s, raws[i], err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+
+    ledc_listen(&p->pattern, on_pattern, &r);
+    machine_add_reset_hook(m, on_reset, &r);
+    static setup_release sr;
+    sr.p = p;
+    clock_event_init(&sr.ev, "setup-release", release_setup, &sr);
+    if (hold_setup >= 0)
+        photon_setup_button(p, true);
+    session_power_on(&r.s);
+    if (hold_setup >= 0)
+        clock_arm(&m->clock, &sr.ev, machine_now(m) + (uint64_t)(hold_setup * PS_PER_S));
+    if (!r.quiet)
+        describe_flash(&r);
+
+    if (timeout < 0 && r.until)
+        timeout = 60;
+    uint64_t deadline = timeout < 0 ? UINT64_MAX : (uint64_t)(timeout * PS_PER_S);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t saved_resets = m->reset_count;
+    stop_reason why = STOP_NONE;
+    while (!interrupted) {
+        uint64_t now = machine_now(m);
+        uint64_t slice = realtime ? 10 * PS_PER_MS : 250 * PS_PER_MS;
+        uint64_t until = deadline - now < slice ? deadline : now + slice;
+        why = machine_run(m, until);
+        if (why == STOP_REQUEST || why == STOP_ERROR)
+            break;
+        if (machine_now(m) >= deadline)
+            break;
+        /* the state file follows resets (a firmware update, new keys) */
+        if (m->reset_count != saved_resets) {
+            saved_resets = m->reset_count;
+            if (session_save(&r.s, err, sizeof(err)))
+                fprintf(stderr, "photon-sim run: %s\n", err);
+        }
+        if (realtime) {
+            struct timespec t1;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+            double virt = (double)machine_now(m) / PS_PER_S / speed;
+            if (virt > wall)
+                usleep((useconds_t)((virt - wall) * 1e6));
+        }
+    }
+    if (why == STOP_ERROR)
+        rc = EXIT_INTERNAL;
+    else if (interrupted)
+        rc = 130;
+    else if (r.until && !r.seen)
+        rc = EXIT_NOT_SEEN;
+    if (!r.quiet || r.until) {
+        char buf[96];
+        if (r.until && r.seen)
+            printf("photon-sim: saw \"%s\" at %.3f s\n", led_pattern_str(&p->pattern.cur, buf, sizeof(buf)),
+                   (double)r.seen_at / PS_PER_S);
+        else if (r.until)
+            printf("photon-sim: did not see \"%s\" in %.3f s of virtual time; last LED pattern: %s\n",
+                   led_pattern_str(&r.want, buf, sizeof(buf)), (double)machine_now(m) / PS_PER_S,
+                   r.pattern_count ? led_pattern_str(&p->pattern.cur, buf, sizeof(buf)) : "none");
+        else if (!r.quiet)
+            printf("photon-sim: stopped at %.3f s of virtual time\n", (double)machine_now(m) / PS_PER_S);
+    }
+    if (session_save(&r.s, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        if (rc == EXIT_OK)
+            rc = EXIT_INTERNAL;
+    }
+out:
+    if (tracef)
+        fclose(tracef);
+    if (r.usart_out && r.usart_out != stdout)
+        fclose(r.usart_out);
+    session_close(&r.s);
+    if (logf)
+        fclose(logf);
+    return rc;
+}

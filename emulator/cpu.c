@@ -1,0 +1,576 @@
+/* The Cortex-M3 around Unicorn: the block hook (virtual time, events,
+ * interrupt delivery, idle skipping, DWT.CYCCNT), exception entry and
+ * return in software (Unicorn 2.0.1 has no NVIC), faults, and stores to
+ * read-only memory. See docs in ../shared/specs/unicorn-cortex-m3.md. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+#define EXC_RETURN_HANDLER 0xFFFFFFF1u
+#define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
+#define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu
+#define XPSR_T BIT(24)
+#define XPSR_ALIGN BIT(9)
+#define XPSR_IT_MASK 0x0600FC00u
+#define CONTROL_NPRIV BIT(0)
+#define CONTROL_SPSEL BIT(1)
+#define ENTRY_CYCLES 12 /* Cortex-M3 exception entry latency */
+
+/* QEMU's exception numbers, as Unicorn's interrupt hook reports them. */
+enum {
+    EXCP_UDEF = 1,
+    EXCP_SWI = 2,
+    EXCP_PREFETCH_ABORT = 3,
+    EXCP_DATA_ABORT = 4,
+    EXCP_BKPT = 7,
+    EXCP_EXCEPTION_EXIT = 8,
+    EXCP_NOCP = 17,
+    EXCP_INVSTATE = 18,
+    EXCP_UNALIGNED = 22,
+};
+
+uint32_t core_reg(machine *m, int reg)
+{
+    uint32_t v = 0;
+    uc_reg_read(m->uc, reg, &v);
+    return v;
+}
+
+void core_set_reg(machine *m, int reg, uint32_t v)
+{
+    uc_reg_write(m->uc, reg, &v);
+}
+
+/* Unicorn 2.0.1 does not rebuild its cached translation flags when IPSR
+ * is written; writing APSR_NZCV does. */
+static void rebuild_hflags(machine *m)
+{
+    core_set_reg(m, UC_ARM_REG_APSR_NZCV, core_reg(m, UC_ARM_REG_APSR_NZCV));
+}
+
+static bool mem_write32(machine *m, uint32_t addr, uint32_t v)
+{
+    uint8_t *p = bus_host_ptr(&m->bus, addr, 4);
+    if (!p)
+        return false;
+    memcpy(p, &v, 4);
+    return true;
+}
+
+static bool mem_read32(machine *m, uint32_t addr, uint32_t *v)
+{
+    return bus_read_mem(&m->bus, addr, v, 4);
+}
+
+static int exec_prio(machine *m)
+{
+    return nvic_exec_prio(&m->nvic, core_reg(m, UC_ARM_REG_PRIMASK),
+                          core_reg(m, UC_ARM_REG_BASEPRI),
+                          core_reg(m, UC_ARM_REG_FAULTMASK));
+}
+
+static void enter_lockup(machine *m, const char *why, uint32_t pc)
+{
+    m->cpu.lockup = true;
+    m->cpu.attention = true;
+    log_msg(&m->log, LOG_GUEST | LOG_EXC,
+            "cpu: lockup (%s) at pc=0x%08x: the core stops until a reset", why,
+            pc);
+    if (m->cpu.running)
+        uc_emu_stop(m->uc);
+}
+
+/* Vector fetch, push of the frame, switch to Handler mode. */
+void core_exception_entry(machine *m, int exc, uint32_t ret)
+{
+    static const int regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                               UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR,
+                               UC_ARM_REG_XPSR, UC_ARM_REG_CONTROL,
+                               UC_ARM_REG_SP};
+    uint32_t v[9];
+    void *pv[9];
+    for (int i = 0; i < 9; i++)
+        pv[i] = &v[i];
+    uc_reg_read_batch(m->uc, (int *)regs, pv, 9);
+    uint32_t xpsr = v[6], control = v[7], sp = v[8];
+    bool thread = (xpsr & 0x1FF) == 0;
+    bool on_psp = thread && (control & CONTROL_SPSEL);
+
+    uint32_t vector;
+    if (!mem_read32(m, m->scs.vtor + 4u * (uint32_t)exc, &vector)) {
+        enter_lockup(m, "vector fetch failed", ret);
+        return;
+    }
+
+    uint32_t align = ((m->scs.ccr & BIT(9)) && (sp & 4)) ? 1 : 0;
+    uint32_t frame = (sp - 0x20) & ~(align << 2);
+    uint32_t f[8] = {v[0], v[1], v[2], v[3], v[4], v[5], ret & ~1u,
+                     (xpsr & ~XPSR_ALIGN) | (align << 9)};
+    for (int i = 0; i < 8; i++) {
+        if (!mem_write32(m, frame + 4u * (uint32_t)i, f[i])) {
+            enter_lockup(m, "stacking outside RAM", ret);
+            return;
+        }
+    }
+
+    core_set_reg(m, UC_ARM_REG_SP, frame);
+    if (on_psp) {
+        if (control & CONTROL_NPRIV) {
+            /* Unicorn drops CONTROL writes from an unprivileged thread. */
+            core_set_reg(m, UC_ARM_REG_IPSR, 1);
+            core_set_reg(m, UC_ARM_REG_CONTROL, control & ~CONTROL_NPRIV);
+            core_set_reg(m, UC_ARM_REG_IPSR, 0);
+        }
+        core_set_reg(m, UC_ARM_REG_CONTROL, control & ~CONTROL_SPSEL);
+    }
+    core_set_reg(m, UC_ARM_REG_IPSR, (uint32_t)exc);
+    if (on_psp && (control & CONTROL_NPRIV))
+        core_set_reg(m, UC_ARM_REG_CONTROL, control & ~CONTROL_SPSEL);
+    core_set_reg(m, UC_ARM_REG_EPSR, XPSR_T);
+    core_set_reg(m, UC_ARM_REG_LR,
+                !thread ? EXC_RETURN_HANDLER
+                        : on_psp ? EXC_RETURN_THREAD_PSP : EXC_RETURN_THREAD_MSP);
+    rebuild_hflags(m);
+    nvic_activate(&m->nvic, exc);
+    m->cpu.exceptions++;
+    m->cpu.sleeping = false;
+    m->clock.cycles += ENTRY_CYCLES;
+    if (log_on(&m->log, LOG_EXC))
+        log_msg(&m->log, LOG_EXC, "[%.3f ms] exc entry %d %s from 0x%08x sp=0x%08x",
+                (double)machine_now(m) / PS_PER_MS, exc, exc_name(exc), ret,
+                frame);
+    if (!(vector & 1)) {
+        /* A vector without the Thumb bit faults on its first instruction. */
+        log_msg(&m->log, LOG_GUEST, "cpu: vector %d (0x%08x) lacks the Thumb bit",
+                exc, vector);
+    }
+    core_set_reg(m, UC_ARM_REG_PC, vector | 1);
+}
+
+/* Take the pending exception if it beats the execution priority; `pc` is
+ * where execution would continue (the block hook's address: reading PC
+ * there is stale for chained blocks). */
+bool core_take_pending(machine *m, uint32_t pc)
+{
+    int exc = nvic_should_take(&m->nvic, exec_prio(m));
+    if (!exc)
+        return false;
+    /* Unicorn ignores PC writes inside an IT block: wait for its end. */
+    if (core_reg(m, UC_ARM_REG_EPSR) & XPSR_IT_MASK)
+        return false;
+    core_exception_entry(m, exc, pc);
+    return true;
+}
+
+static void exception_return(machine *m, uint32_t exc_return)
+{
+    uint32_t ipsr = core_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
+    if (ipsr == 0) {
+        core_raise_fault(m, EXC_USAGEFAULT, CFSR_INVPC, 0, exc_return);
+        return;
+    }
+    bool to_thread, use_psp;
+    switch (exc_return) {
+    case EXC_RETURN_HANDLER: to_thread = false; use_psp = false; break;
+    case EXC_RETURN_THREAD_MSP: to_thread = true; use_psp = false; break;
+    case EXC_RETURN_THREAD_PSP: to_thread = true; use_psp = true; break;
+    default:
+        core_raise_fault(m, EXC_USAGEFAULT, CFSR_INVPC, 0, exc_return);
+        return;
+    }
+    if (ipsr != EXC_NMI)
+        core_set_reg(m, UC_ARM_REG_FAULTMASK, 0);
+    nvic_deactivate(&m->nvic, (int)ipsr);
+    if (log_on(&m->log, LOG_EXC))
+        log_msg(&m->log, LOG_EXC, "[%.3f ms] exc return %u %s (0x%08x)",
+                (double)machine_now(m) / PS_PER_MS, ipsr, exc_name((int)ipsr),
+                exc_return);
+
+    /* Tail-chain: a pending exception that beats the level we return to
+     * is taken without unstacking. */
+    int base = nvic_exec_prio(&m->nvic, core_reg(m, UC_ARM_REG_PRIMASK),
+                              core_reg(m, UC_ARM_REG_BASEPRI), 0);
+    int next = nvic_should_take(&m->nvic, base);
+    if (next) {
+        uint32_t vector;
+        if (!mem_read32(m, m->scs.vtor + 4u * (uint32_t)next, &vector)) {
+            enter_lockup(m, "vector fetch failed", exc_return);
+            return;
+        }
+        core_set_reg(m, UC_ARM_REG_IPSR, (uint32_t)next);
+        rebuild_hflags(m);
+        core_set_reg(m, UC_ARM_REG_LR, exc_return);
+        nvic_activate(&m->nvic, next);
+        m->cpu.exceptions++;
+        m->clock.cycles += 6;
+        if (log_on(&m->log, LOG_EXC))
+            log_msg(&m->log, LOG_EXC, "[%.3f ms] exc tail-chain %d %s",
+                    (double)machine_now(m) / PS_PER_MS, next, exc_name(next));
+        core_set_reg(m, UC_ARM_REG_PC, vector | 1);
+        return;
+    }
+
+    uint32_t sp = use_psp ? core_reg(m, UC_ARM_REG_PSP) : core_reg(m, UC_ARM_REG_MSP);
+    uint32_t f[8];
+    for (int i = 0; i < 8; i++) {
+        if (!mem_read32(m, sp + 4u * (uint32_t)i, &f[i])) {
+            enter_lockup(m, "unstacking outside memory", exc_return);
+            return;
+        }
+    }
+    uint32_t xpsr = f[7];
+    uint32_t new_sp = sp + 0x20 + ((xpsr & XPSR_ALIGN) ? 4 : 0);
+    static const int regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                               UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
+    void *pv[6];
+    for (int i = 0; i < 6; i++)
+        pv[i] = &f[i];
+    uc_reg_write_batch(m->uc, (int *)regs, pv, 6);
+
+    if (to_thread && (xpsr & 0x1FF) != 0)
+        log_msg(&m->log, LOG_GUEST,
+                "cpu: return to Thread mode with stacked IPSR %u", xpsr & 0x1FF);
+    uint32_t control = core_reg(m, UC_ARM_REG_CONTROL);
+    if (use_psp)
+        core_set_reg(m, UC_ARM_REG_PSP, new_sp);
+    else
+        core_set_reg(m, UC_ARM_REG_MSP, new_sp);
+    /* Order matters in Unicorn: IPSR first, then SPSEL from Thread mode. */
+    core_set_reg(m, UC_ARM_REG_XPSR, to_thread ? (xpsr & ~0x1FFu) : xpsr);
+    if (to_thread) {
+        if (control & CONTROL_NPRIV) {
+            core_set_reg(m, UC_ARM_REG_IPSR, 1);
+            core_set_reg(m, UC_ARM_REG_CONTROL, control & ~CONTROL_NPRIV);
+            core_set_reg(m, UC_ARM_REG_IPSR, 0);
+        }
+        core_set_reg(m, UC_ARM_REG_CONTROL,
+                    use_psp ? (control | CONTROL_SPSEL) : (control & ~CONTROL_SPSEL));
+    }
+    core_set_reg(m, UC_ARM_REG_EPSR, xpsr & (XPSR_IT_MASK | XPSR_T));
+    rebuild_hflags(m);
+    core_set_reg(m, UC_ARM_REG_PC, f[6] | 1);
+}
+
+void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
+                     uint32_t ret)
+{
+    scs *s = &m->scs;
+    s->cfsr |= cfsr_bits;
+    if (cfsr_bits & CFSR_BFARVALID)
+        s->bfar = addr;
+    if (cfsr_bits & CFSR_MMARVALID)
+        s->mmfar = addr;
+    int cur = exec_prio(m);
+    if (exc != EXC_HARDFAULT &&
+        (!m->nvic.enabled[exc] || nvic_group_prio(&m->nvic, exc) >= cur)) {
+        s->hfsr |= HFSR_FORCED;
+        exc = EXC_HARDFAULT;
+    }
+    if (exc == EXC_HARDFAULT && cur <= -1) {
+        enter_lockup(m, "fault inside HardFault or NMI", ret);
+        return;
+    }
+    log_msg(&m->log, LOG_GUEST,
+            "[%.3f ms] cpu: %s at pc=0x%08x (CFSR=0x%08x%s addr 0x%08x)",
+            (double)machine_now(m) / PS_PER_MS, exc_name(exc), ret, s->cfsr,
+            s->hfsr & HFSR_FORCED ? ", forced" : "", addr);
+    core_exception_entry(m, exc, ret);
+}
+
+/* ---- instruction counting --------------------------------------------- */
+
+static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
+{
+    uint32_t idx = ((addr >> 1) ^ (size << 9)) & ((1u << ICOUNT_BITS) - 1);
+    icount_entry *e = &m->cpu.icache[idx];
+    if (e->addr == addr && e->size == size && e->n)
+        return e;
+    e->addr = addr;
+    e->size = (uint16_t)size;
+    e->flags = 0;
+    const uint8_t *p = bus_host_ptr(&m->bus, addr, size);
+    unsigned n = 0;
+    if (p) {
+        for (uint32_t i = 0; i < size; n++) {
+            uint16_t hw = (uint16_t)(p[i] | p[i + 1] << 8);
+            i += (hw >> 11) >= 0x1D ? 4 : 2;
+        }
+        if (size == 2 && p[0] == 0xFE && p[1] == 0xE7) /* b . */
+            e->flags |= BLOCK_SELF_LOOP;
+        if (size == 4 && !memcmp(p, "\xff\xf7\xfe\xbf", 4)) /* b.w . */
+            e->flags |= BLOCK_SELF_LOOP;
+        if ((addr >> 20) == (FLASH_BASE >> 20) || addr < FLASH_SIZE)
+            m->cpu.exec_sectors |= 1u << flash_sector_of(addr & (FLASH_SIZE - 1));
+    } else {
+        n = size / 2;
+    }
+    e->n = (uint8_t)(n ? (n > 255 ? 255 : n) : 1);
+    return e;
+}
+
+/* ---- the block hook ----------------------------------------------------- */
+
+static void apply_fixup(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    if (!c->fixup.pending)
+        return;
+    c->fixup.pending = false;
+    for (unsigned i = 0; i < c->fixup.size; i++) {
+        uint8_t cur = c->fixup.host[i];
+        c->fixup.host[i] = c->fixup.program ? (uint8_t)(c->fixup.old[i] & cur)
+                                            : c->fixup.old[i];
+    }
+    if (c->fixup.program)
+        machine_code_changed(m, c->fixup.addr, c->fixup.addr + c->fixup.size);
+}
+
+static void flush_dirty_code(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    if (c->dirty_hi <= c->dirty_lo)
+        return;
+    uint32_t lo = c->dirty_lo, hi = c->dirty_hi;
+    c->dirty_lo = c->dirty_hi = 0;
+    uc_ctl_remove_cache(m->uc, lo, hi);
+    if (lo >= FLASH_BASE && hi <= FLASH_BASE + FLASH_SIZE)
+        uc_ctl_remove_cache(m->uc, lo - FLASH_BASE, hi - FLASH_BASE);
+    memset(c->icache, 0, sizeof(icount_entry) << ICOUNT_BITS);
+}
+
+/* Rare work at a block boundary. Returns true if the block must not run
+ * (the run loop takes over). */
+static bool attention(machine *m, uint32_t addr)
+{
+    cpu_state *c = &m->cpu;
+    c->attention = false;
+    apply_fixup(m);
+    if (c->dirty_hi > c->dirty_lo) {
+        uint32_t a = addr < FLASH_SIZE ? addr + FLASH_BASE : addr;
+        bool stale = a < c->dirty_hi && a + 64 > c->dirty_lo;
+        flush_dirty_code(m);
+        if (stale) {
+            /* Leave this (stale) translation and fetch it anew. */
+            core_set_reg(m, UC_ARM_REG_PC, addr | 1);
+            return true;
+        }
+    }
+    if (c->stall_until > machine_now(m)) {
+        while (clock_next_event(&m->clock) <= c->stall_until && !m->stop_flag &&
+               !m->reset_flag) {
+            clock_advance_to(&m->clock, clock_next_event(&m->clock));
+            clock_run_due(&m->clock);
+        }
+        clock_advance_to(&m->clock, c->stall_until);
+    }
+    if (m->stop_flag || m->reset_flag || c->lockup || c->held_in_reset) {
+        uc_emu_stop(m->uc);
+        return true;
+    }
+    return false;
+}
+
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+{
+    (void)uc;
+    machine *m = ud;
+    cpu_state *c = &m->cpu;
+    uint32_t addr = (uint32_t)address;
+    c->block_pc = addr;
+    if (c->attention && attention(m, addr))
+        return;
+    if (clock_due(&m->clock)) {
+        clock_run_due(&m->clock);
+        if (m->stop_flag || m->reset_flag) {
+            uc_emu_stop(m->uc);
+            return;
+        }
+    }
+    if (m->nvic.best && core_take_pending(m, addr))
+        return;
+    icount_entry *e = icount_get(m, addr, size);
+    c->blocks++;
+    m->clock.cycles += e->n;
+    if (e->flags & BLOCK_SELF_LOOP) {
+        /* `b .`: nothing changes until the next event; jump there. */
+        uint64_t next = clock_next_event(&m->clock);
+        if (next != UINT64_MAX && next > machine_now(m)) {
+            c->idle_ps += next - machine_now(m);
+            c->idle_skips++;
+            clock_advance_to(&m->clock, next);
+        }
+    }
+    /* DWT.CYCCNT: host memory, refreshed here instead of a callback per
+     * read; a guest write is noticed as a changed value. */
+    if ((m->scs.demcr & BIT(24)) && (m->dwt[0] & 1)) {
+        uint32_t *cyc = (uint32_t *)(m->dwt + 4);
+        if (*cyc != c->cyccnt_last)
+            c->cyccnt_base = m->clock.cycles - *cyc;
+        c->cyccnt_last = (uint32_t)(m->clock.cycles - c->cyccnt_base);
+        *cyc = c->cyccnt_last;
+    }
+}
+
+/* ---- other hooks ------------------------------------------------------ */
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
+{
+    (void)uc;
+    machine *m = ud;
+    uint32_t pc = core_reg(m, UC_ARM_REG_PC);
+    switch (intno) {
+    case EXCP_EXCEPTION_EXIT:
+        exception_return(m, pc | 1);
+        return;
+    case EXCP_PREFETCH_ABORT:
+        if (pc >= 0xFFFFFFE0u && (core_reg(m, UC_ARM_REG_IPSR) & 0x1FF)) {
+            exception_return(m, pc | 1);
+            return;
+        }
+        core_raise_fault(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, pc);
+        return;
+    case EXCP_SWI: {
+        int cur = exec_prio(m);
+        if (nvic_group_prio(&m->nvic, EXC_SVCALL) >= cur) {
+            /* SVC below the current priority escalates (or locks up). */
+            m->scs.hfsr |= HFSR_FORCED;
+            if (cur <= -1)
+                enter_lockup(m, "SVC inside HardFault or NMI", pc);
+            else
+                core_exception_entry(m, EXC_HARDFAULT, pc);
+        } else {
+            core_exception_entry(m, EXC_SVCALL, pc);
+        }
+        return;
+    }
+    case EXCP_BKPT:
+        /* No debugger: a BKPT escalates to HardFault (DEBUGEVT). */
+        m->scs.hfsr |= BIT(31);
+        core_raise_fault(m, EXC_HARDFAULT, 0, 0, pc);
+        return;
+    case EXCP_NOCP:
+        core_raise_fault(m, EXC_USAGEFAULT, CFSR_NOCP, 0, pc);
+        return;
+    case EXCP_INVSTATE:
+        core_raise_fault(m, EXC_USAGEFAULT, CFSR_INVSTATE, 0, pc);
+        return;
+    case EXCP_UNALIGNED:
+        core_raise_fault(m, EXC_USAGEFAULT, CFSR_UNALIGNED, 0, pc);
+        return;
+    default:
+        core_raise_fault(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, 0, pc);
+        return;
+    }
+}
+
+static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr,
+                          int size, int64_t value, void *ud)
+{
+    (void)uc;
+    (void)size;
+    (void)value;
+    machine *m = ud;
+    cpu_state *c = &m->cpu;
+    c->fault_addr = (uint32_t)addr;
+    switch (type) {
+    case UC_MEM_FETCH_UNMAPPED:
+    case UC_MEM_FETCH_PROT:
+        c->fault_exc = EXC_BUSFAULT;
+        c->fault_status = CFSR_IBUSERR;
+        break;
+    default:
+        c->fault_exc = EXC_BUSFAULT;
+        c->fault_status = CFSR_PRECISERR | CFSR_BFARVALID;
+        break;
+    }
+    return false;
+}
+
+static bool hook_invalid(uc_engine *uc, void *ud)
+{
+    (void)uc;
+    machine *m = ud;
+    m->cpu.fault_exc = EXC_USAGEFAULT;
+    m->cpu.fault_status = CFSR_UNDEFINSTR;
+    return false;
+}
+
+/* Stores to flash, its alias at 0 and system memory: the board's flash
+ * controller decides; the raw store Unicorn still performs is repaired at
+ * the next block (or the next such store). */
+static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                       int64_t value, void *ud)
+{
+    (void)uc;
+    (void)type;
+    machine *m = ud;
+    cpu_state *c = &m->cpu;
+    apply_fixup(m); /* an earlier store of the same block has landed */
+    uint8_t *host = bus_host_ptr(&m->bus, (uint32_t)addr, (uint32_t)size);
+    if (!host)
+        return false;
+    c->fixup.pending = true;
+    c->fixup.addr = (uint32_t)addr;
+    c->fixup.size = (unsigned)size;
+    c->fixup.host = host;
+    memcpy(c->fixup.old, host, (size_t)size);
+    c->fixup.program = m->rom_store && m->rom_store(m->rom_store_ctx, (uint32_t)addr,
+                                                    (unsigned)size, (uint32_t)value);
+    c->attention = true;
+    return true;
+}
+
+int core_install_hooks(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    c->icache = calloc(1u << ICOUNT_BITS, sizeof(icount_entry));
+    if (!c->icache)
+        return -1;
+    uc_err e = uc_hook_add(m->uc, &c->h_block, UC_HOOK_BLOCK, (void *)hook_block, m, 1, 0);
+    e |= uc_hook_add(m->uc, &c->h_intr, UC_HOOK_INTR, (void *)hook_intr, m, 1, 0);
+    e |= uc_hook_add(m->uc, &c->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
+                     (void *)hook_unmapped, m, 1, 0);
+    e |= uc_hook_add(m->uc, &c->h_invalid, UC_HOOK_INSN_INVALID, (void *)hook_invalid, m, 1, 0);
+    e |= uc_hook_add(m->uc, &c->h_wprot, UC_HOOK_MEM_WRITE_PROT, (void *)hook_wprot, m, 1, 0);
+    return e == UC_ERR_OK ? 0 : -1;
+}
+
+void core_reset(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    apply_fixup(m);
+    c->lockup = false;
+    c->sleeping = false;
+    c->stall_until = 0;
+    c->fault_exc = 0;
+    c->cyccnt_last = 0;
+    c->cyccnt_base = m->clock.cycles;
+    static const int gpr[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                              UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
+                              UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8,
+                              UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+                              UC_ARM_REG_R12};
+    for (size_t i = 0; i < sizeof(gpr) / sizeof(gpr[0]); i++)
+        core_set_reg(m, gpr[i], 0);
+    /* CONTROL: nPRIV can be cleared from Handler mode, SPSEL only from
+     * (privileged) Thread mode, where the write swaps SP back to MSP. */
+    core_set_reg(m, UC_ARM_REG_IPSR, 1);
+    core_set_reg(m, UC_ARM_REG_CONTROL, 0);
+    core_set_reg(m, UC_ARM_REG_IPSR, 0);
+    rebuild_hflags(m);
+    core_set_reg(m, UC_ARM_REG_CONTROL, 0);
+    core_set_reg(m, UC_ARM_REG_PRIMASK, 0);
+    core_set_reg(m, UC_ARM_REG_BASEPRI, 0);
+    core_set_reg(m, UC_ARM_REG_FAULTMASK, 0);
+    core_set_reg(m, UC_ARM_REG_PSP, 0);
+    core_set_reg(m, UC_ARM_REG_XPSR, XPSR_T);
+    rebuild_hflags(m);
+    uint32_t sp = 0, pc = 0;
+    mem_read32(m, 0, &sp);
+    mem_read32(m, 4, &pc);
+    core_set_reg(m, UC_ARM_REG_MSP, sp & ~3u);
+    core_set_reg(m, UC_ARM_REG_LR, 0xFFFFFFFFu);
+    core_set_reg(m, UC_ARM_REG_PC, pc | 1);
+}

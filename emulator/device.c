@@ -1,0 +1,43 @@
+#include "device.h"
+
+const char *reset_kind_name(reset_kind k)
+{
+    switch (k) {
+    case RESET_POWER_ON: return "power-on";
+    case RESET_PIN: return "pin";
+    case RESET_SOFTWARE: return "software";
+    case RESET_IWDG: return "iwdg";
+    case RESET_WWDG: return "wwdg";
+    case RESET_LOWPOWER: return "low-power";
+    case RESET_PERIPHERAL: return "peripheral";
+    }
+    return "?";
+}
+
+const char *device_reg_name(const device *d, uint32_t off)
+{
+    if (!d->regs)
+        return NULL;
+    for (const reg_name *r = d->regs; r->name; r++)
+        if (r->off == off)
+            return r->name;
+    return NULL;
+}
+
+void signal_listen(signal_wire *w, void (*fn)(void *ctx, int level), void *ctx)
+{
+    if (w->n < SIGNAL_MAX_LISTENERS) {
+        w->l[w->n].fn = fn;
+        w->l[w->n].ctx = ctx;
+        w->n++;
+    }
+}
+
+void signal_set(signal_wire *w, int level)
+{
+    if (w->level == level)
+        return;
+    w->level = level;
+    for (int i = 0; i < w->n; i++)
+        w->l[i].fn(w->l[i].ctx, level);
+}

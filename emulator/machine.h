@@ -1,0 +1,188 @@
+/* One emulated chip: the Cortex-M3 core (Unicorn), its System Control
+ * Space, the memory map, virtual time, and the board's peripherals. */
+#ifndef PHOTON_MACHINE_H
+#define PHOTON_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+#include "bus.h"
+#include "clock.h"
+#include "device.h"
+#include "log.h"
+#include "nvic.h"
+#include "scs.h"
+
+#define FLASH_BASE 0x08000000u
+#define FLASH_SIZE (1u << 20)
+#define SRAM_BASE 0x20000000u
+#define SRAM_SIZE (128u << 10)
+#define SYSMEM_BASE 0x1FFF0000u /* system memory, OTP, UID, F_SIZE */
+#define SYSMEM_SIZE 0x8000u
+#define OTP_BASE 0x1FFF7800u
+#define OTP_SIZE 528u
+#define UID_BASE 0x1FFF7A10u
+#define FSIZE_BASE 0x1FFF7A22u
+#define OPTBYTES_BASE 0x1FFFC000u
+#define OPTBYTES_SIZE 0x400u
+#define DWT_BASE 0xE0001000u
+#define DWT_SIZE 0x1000u
+
+/* STM32F2 flash sectors: 4 x 16 KB, 1 x 64 KB, 7 x 128 KB. */
+static inline int flash_sector_of(uint32_t off)
+{
+    return off < 0x10000 ? (int)(off >> 14) : off < 0x20000 ? 4 : 4 + (int)(off >> 17);
+}
+
+/* Why machine_run returned. */
+typedef enum {
+    STOP_NONE,
+    STOP_DEADLINE, /* the virtual time limit was reached */
+    STOP_REQUEST,  /* an observer asked to stop (pattern seen, ...) */
+    STOP_HALT,     /* the debugger halted the core */
+    STOP_ERROR,    /* the emulator itself failed */
+} stop_reason;
+
+/* Instruction-count cache for translated blocks. */
+typedef struct icount_entry {
+    uint32_t addr;
+    uint16_t size;
+    uint8_t n;
+    uint8_t flags;
+} icount_entry;
+#define ICOUNT_BITS 16
+enum { BLOCK_SELF_LOOP = 1 };
+
+typedef struct cpu_state {
+    uc_hook h_block, h_intr, h_wprot, h_unmapped, h_invalid;
+    /* Set when the block hook has something rare to do. */
+    volatile bool attention;
+    /* A CPU store to read-only memory still lands after the hook in
+     * Unicorn 2.0.1; the hook records it and the next block repairs it. */
+    struct {
+        bool pending;
+        uint32_t addr;
+        unsigned size;
+        uint8_t old[8];
+        uint8_t *host;
+        uint8_t *alias; /* the same bytes at their other address, or NULL */
+        bool program;   /* flash programming: keep old & new */
+    } fixup;
+    /* Code in [dirty_lo, dirty_hi) changed since it was translated. */
+    uint32_t dirty_lo, dirty_hi;
+    /* Flash sectors from which code has been executed (translation cache). */
+    uint32_t exec_sectors;
+    icount_entry *icache;
+    /* Fault raised by a memory hook, for the run loop. */
+    int fault_exc;
+    uint32_t fault_addr;
+    uint32_t fault_status; /* CFSR bits */
+    /* Core state outside Unicorn. */
+    bool lockup;
+    bool sleeping;
+    bool held_in_reset; /* NRST held low: nothing executes */
+    uint64_t stall_until; /* ps; the CPU waits on flash until then */
+    /* DWT.CYCCNT lives in host memory and is refreshed per block. */
+    uint32_t cyccnt_last;
+    uint64_t cyccnt_base;
+    bool running; /* inside uc_emu_start */
+    uint32_t block_pc; /* start of the block executing (for messages) */
+    /* statistics */
+    uint64_t blocks, exceptions, idle_skips;
+    uint64_t idle_ps; /* virtual time skipped while idle */
+} cpu_state;
+
+typedef void (*machine_reset_hook)(void *ctx, reset_kind kind);
+
+typedef struct machine {
+    uc_engine *uc;
+    logger log;
+    vclock clock;
+    bus bus;
+    nvic nvic;
+    scs scs;
+    cpu_state cpu;
+    uint8_t *flash;
+    uint8_t *sram;
+    uint8_t *sysmem;
+    uint8_t *optbytes;
+    uint8_t *dwt;
+    void *board;
+
+    /* Requests made from models; acted on at the next block boundary. */
+    bool stop_flag;
+    stop_reason stop_why;
+    bool reset_flag;
+    reset_kind reset_why;
+    uint64_t reset_count;
+    reset_kind last_reset;
+
+    /* Called after every reset of the chip (the board resets its parts). */
+    machine_reset_hook on_reset[8];
+    void *on_reset_ctx[8];
+    int n_on_reset;
+
+    /* CPU stores to read-only memory (flash, OTP) go to the flash
+     * controller; it returns true when the store programs the cells. */
+    bool (*rom_store)(void *ctx, uint32_t addr, unsigned size, uint32_t value);
+    void *rom_store_ctx;
+
+    device *devices[64];
+    int ndevices;
+
+    clock_event deadline;
+} machine;
+
+/* Create the core and memory map (no peripherals: the board adds them). */
+machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen);
+void machine_free(machine *m);
+void machine_add_reset_hook(machine *m, machine_reset_hook fn, void *ctx);
+/* Place a model on the bus; it is reset with the chip. */
+int machine_add_device(machine *m, device *d);
+
+/* Reset the chip now (outside emulation) and start from the vector table. */
+void machine_reset(machine *m, reset_kind kind);
+/* Ask for a reset from inside emulation (AIRCR, IWDG, button). */
+void machine_request_reset(machine *m, reset_kind kind);
+/* The RESET pin: while held, the core does not run (time does). */
+void machine_hold_in_reset(machine *m, bool held);
+/* Ask the run loop to return (from an event or a model). */
+void machine_request_stop(machine *m, stop_reason why);
+
+/* Run until virtual time `until_ps` or a stop request. */
+stop_reason machine_run(machine *m, uint64_t until_ps);
+
+/* The PC to name in messages from models: the current block's start
+ * (Unicorn's PC register is stale inside callbacks). */
+static inline uint32_t machine_pc(const machine *m)
+{
+    return m->cpu.block_pc;
+}
+
+static inline uint64_t machine_now(const machine *m)
+{
+    return clock_now(&m->clock);
+}
+
+/* IRQ wire into the NVIC, for the board to hand to models. */
+irq_line machine_irq(machine *m, int irq);
+/* Set a system exception pending (PendSV, SysTick) from the SCS. */
+void machine_pend_exception(machine *m, int exc);
+
+/* The CPU stalls (flash busy) for `ps`: time passes, nothing executes. */
+void machine_stall(machine *m, uint64_t ps);
+/* Code memory in [lo, hi) was changed behind the CPU's back. */
+void machine_code_changed(machine *m, uint32_t lo, uint32_t hi);
+
+/* cpu.c (named core_* : Unicorn exports QEMU's cpu_* symbols) */
+int core_install_hooks(machine *m);
+void core_reset(machine *m);
+uint32_t core_reg(machine *m, int reg);
+void core_set_reg(machine *m, int reg, uint32_t v);
+void core_exception_entry(machine *m, int exc, uint32_t return_addr);
+bool core_take_pending(machine *m, uint32_t pc);
+void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
+                     uint32_t return_addr);
+
+#endif

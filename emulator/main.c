@@ -1,0 +1,66 @@
+/* photon-sim: an emulated Particle Photon running the real firmware. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "images.h"
+#include "state.h"
+
+#ifndef PHOTON_SIM_VERSION
+#define PHOTON_SIM_VERSION "0.1.0"
+#endif
+
+static const cli_command commands[] = {
+    {"run", "boot the emulated Photon (the default command)", cmd_run},
+    {"inspect", "show module headers of images, or of a device's flash", cmd_inspect},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: photon-sim [COMMAND] [OPTIONS]\n"
+            "\n"
+            "An emulated Particle Photon (STM32F205 + BCM43362) that runs the real,\n"
+            "unmodified bootloader and Device OS images.\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "  help       this text; `photon-sim COMMAND --help` for a command\n"
+            "  version    print the version\n"
+            "\n"
+            "With no command, `run` boots the default device from %s\n"
+            "(bootloader, system parts 2.2.0 and Tinker on first use).\n"
+            "Images: %s\n",
+            state_default_path(), images_dir());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        if (argc >= 2 && !strcmp(argv[1], "--version")) {
+            printf("photon-sim %s\n", PHOTON_SIM_VERSION);
+            return EXIT_OK;
+        }
+        return cmd_run(argc, argv);
+    }
+    if (!strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "version")) {
+        printf("photon-sim %s\n", PHOTON_SIM_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].main(argc - 1, argv + 1);
+    fprintf(stderr, "photon-sim: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

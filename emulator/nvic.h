@@ -1,0 +1,70 @@
+/* The NVIC and the exception state of the Cortex-M3: enables, pending and
+ * active bits, priorities with PRIGROUP, and the choice of the exception to
+ * take. Pure logic; exception entry and return on the CPU are in cpu.c. */
+#ifndef PHOTON_NVIC_H
+#define PHOTON_NVIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NVIC_NUM_IRQ 81 /* STM32F205: IRQ 0..80, 97 vectors */
+#define NVIC_NUM_EXC (16 + NVIC_NUM_IRQ)
+
+enum {
+    EXC_RESET = 1,
+    EXC_NMI = 2,
+    EXC_HARDFAULT = 3,
+    EXC_MEMMANAGE = 4,
+    EXC_BUSFAULT = 5,
+    EXC_USAGEFAULT = 6,
+    EXC_SVCALL = 11,
+    EXC_DEBUGMON = 12,
+    EXC_PENDSV = 14,
+    EXC_SYSTICK = 15,
+    EXC_IRQ0 = 16,
+};
+
+#define PRIO_BITS 4 /* STM32F2: 16 levels in the top nibble */
+
+typedef struct nvic {
+    uint8_t prio[NVIC_NUM_EXC]; /* as written (implemented bits only) */
+    bool enabled[NVIC_NUM_EXC];
+    bool pending[NVIC_NUM_EXC];
+    bool active[NVIC_NUM_EXC];
+    bool level[NVIC_NUM_EXC]; /* IRQ input lines (level-sensitive) */
+    uint32_t prigroup;
+    /* caches */
+    int best;        /* highest-priority pending enabled exception or 0 */
+    int active_prio; /* group priority of the active exceptions (256 none) */
+    int nactive;
+} nvic;
+
+void nvic_reset(nvic *n);
+/* Group priority of exception `exc` (-3..255). */
+int nvic_group_prio(const nvic *n, int exc);
+/* Group priority a BASEPRI value masks at (256 = none). */
+int nvic_basepri_prio(const nvic *n, uint32_t basepri);
+/* Execution priority given the special registers. */
+int nvic_exec_prio(const nvic *n, uint32_t primask, uint32_t basepri,
+                   uint32_t faultmask);
+/* The exception to take now, or 0. */
+int nvic_should_take(const nvic *n, int exec_prio);
+
+void nvic_set_pending(nvic *n, int exc);
+void nvic_clear_pending(nvic *n, int exc);
+/* IRQs (NVIC ISER/ICER) and the configurable faults (SHCSR). */
+void nvic_set_enabled(nvic *n, int exc, bool on);
+void nvic_set_prio(nvic *n, int exc, uint8_t prio);
+void nvic_set_prigroup(nvic *n, uint32_t g);
+/* IRQ line from a peripheral; a high level pends the IRQ, and re-pends it
+ * when its handler returns while the line is still high. */
+void nvic_set_irq_level(nvic *n, int irq, int level);
+
+/* Exception entry/return bookkeeping. */
+void nvic_activate(nvic *n, int exc);
+void nvic_deactivate(nvic *n, int exc);
+bool nvic_is_active(const nvic *n, int exc);
+
+const char *exc_name(int exc);
+
+#endif

@@ -1,0 +1,44 @@
+/* A device for the CLI and the scenario runner: a Photon board with its
+ * state file, powered on, with images loaded the way a programmer would. */
+#ifndef PHOTON_SESSION_H
+#define PHOTON_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../boards/photon.h"
+#include "../boards/photon_state.h"
+
+typedef struct session_opts {
+    const char *state_path; /* NULL: the default location */
+    bool fresh;             /* start from an erased device, ignore the file */
+    bool no_save;           /* never write the state file */
+    uint64_t seed;
+    const char *device_id;  /* 24 hex digits, or NULL */
+    bool fast_flash;
+} session_opts;
+
+typedef struct session {
+    photon *p;
+    char state_path[4096];
+    bool save;
+    bool existed; /* the state file was there */
+    photon_backup backup;
+} session;
+
+int session_open(session *s, const session_opts *o, char *err, size_t errlen);
+void session_close(session *s);
+/* Power-on reset, then the battery-backed domain from the state file. */
+void session_power_on(session *s);
+/* Write a module image into flash at the start address in its header
+ * (erasing the sectors it covers). Refuses another platform or a bad CRC
+ * unless `force`. Prints nothing; returns 0 or -1 with a message. */
+int session_load_module(session *s, const char *name, bool force, char *err,
+                        size_t errlen);
+/* Write raw bytes at an address ("file@0x08000000"). */
+int session_load_raw(session *s, const char *spec, char *err, size_t errlen);
+int session_save(session *s, char *err, size_t errlen);
+/* The images of a new default device. */
+extern const char *const session_default_images[];
+
+#endif

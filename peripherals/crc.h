@@ -1,0 +1,18 @@
+/* CRC calculation unit (RM0033 section 3). */
+#ifndef PHOTON_CRC_H
+#define PHOTON_CRC_H
+
+#include "device.h"
+
+#define CRC_BASE 0x40023000u
+
+typedef struct stm32_crc {
+    device dev;
+    uint32_t dr, idr;
+} stm32_crc;
+
+void crc_init(stm32_crc *c);
+/* One 32-bit word through the STM32 CRC: poly 0x04C11DB7, MSB first. */
+uint32_t crc_stm32_word(uint32_t crc, uint32_t word);
+
+#endif

@@ -1,0 +1,27 @@
+/* DBGMCU (RM0033 section 32.6) and the backup SRAM (section 5.1.2). */
+#ifndef PHOTON_DBGMCU_H
+#define PHOTON_DBGMCU_H
+
+#include "device.h"
+#include "pwr.h"
+
+#define DBGMCU_BASE 0xE0042000u
+#define BKPSRAM_BASE 0x40024000u
+#define BKPSRAM_SIZE 0x1000u
+
+typedef struct stm32_dbgmcu {
+    device dev;
+    uint32_t idcode, cr, apb1_fz, apb2_fz;
+} stm32_dbgmcu;
+
+/* Backup SRAM: 4 KB kept by the backup domain; writes need PWR_CR.DBP. */
+typedef struct stm32_bkpsram {
+    device dev;
+    uint8_t mem[BKPSRAM_SIZE];
+    stm32_pwr *pwr;
+} stm32_bkpsram;
+
+void dbgmcu_init(stm32_dbgmcu *d);
+void bkpsram_init(stm32_bkpsram *b, stm32_pwr *pwr);
+
+#endif

@@ -1,0 +1,24 @@
+/* Independent watchdog (RM0033 section 19): really resets the chip when
+ * the firmware stops reloading it. */
+#ifndef PHOTON_IWDG_H
+#define PHOTON_IWDG_H
+
+#include "clock.h"
+#include "device.h"
+
+#define IWDG_BASE 0x40003000u
+
+typedef struct stm32_iwdg {
+    device dev;
+    uint32_t pr, rlr;
+    bool unlocked, running;
+    clock_event expire;
+    uint64_t reloads;
+    uint32_t lsi_hz;
+} stm32_iwdg;
+
+void iwdg_init(stm32_iwdg *w);
+/* Time from a reload to the reset, with the current settings. */
+uint64_t iwdg_timeout_ps(const stm32_iwdg *w);
+
+#endif

@@ -1,0 +1,22 @@
+/* Random number generator (RM0033 section 20), deterministic: the sequence
+ * comes from --seed, so the same inputs give the same run. */
+#ifndef PHOTON_RNG_H
+#define PHOTON_RNG_H
+
+#include "device.h"
+
+#define RNG_BASE 0x50060800u
+
+typedef struct stm32_rng {
+    device dev;
+    uint32_t cr, sr;
+    uint64_t seed, state;
+    uint32_t dr;
+    uint64_t ready_at; /* ps: DRDY after 40 RNG clocks */
+    uint64_t reads;
+    irq_line irq;
+} stm32_rng;
+
+void rng_init(stm32_rng *r, uint64_t seed);
+
+#endif

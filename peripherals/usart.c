@@ -1,0 +1,247 @@
+/* USART (RM0033 section 24.6), asynchronous mode.
+ *
+ * TX: a write to DR loads the shift register if it is idle (TXE stays 1)
+ * or waits in DR (TXE = 0); each character takes its time on the wire
+ * (start, data, parity, stop bits at the BRR baud rate), then TC is set.
+ * RX: host bytes are queued and delivered one per character time; a byte
+ * that arrives while RXNE is set is lost and sets ORE. Reading SR then DR
+ * clears ORE. Not modelled: synchronous, LIN, IrDA, smartcard and
+ * hardware flow control; DMA requests. */
+#include "usart.h"
+
+#include <string.h>
+
+#include "machine.h"
+
+REG32(SR, 0x00)
+    FIELD(SR, PE, 0, 1)
+    FIELD(SR, ORE, 3, 1)
+    FIELD(SR, IDLE, 4, 1)
+    FIELD(SR, RXNE, 5, 1)
+    FIELD(SR, TC, 6, 1)
+    FIELD(SR, TXE, 7, 1)
+REG32(DR, 0x04)
+REG32(BRR, 0x08)
+REG32(CR1, 0x0C)
+    FIELD(CR1, RE, 2, 1)
+    FIELD(CR1, TE, 3, 1)
+    FIELD(CR1, IDLEIE, 4, 1)
+    FIELD(CR1, RXNEIE, 5, 1)
+    FIELD(CR1, TCIE, 6, 1)
+    FIELD(CR1, TXEIE, 7, 1)
+    FIELD(CR1, PEIE, 8, 1)
+    FIELD(CR1, PCE, 10, 1)
+    FIELD(CR1, M, 12, 1)
+    FIELD(CR1, UE, 13, 1)
+    FIELD(CR1, OVER8, 15, 1)
+REG32(CR2, 0x10)
+    FIELD(CR2, STOP, 12, 2)
+REG32(CR3, 0x14)
+REG32(GTPR, 0x18)
+
+static const reg_name usart_regs[] = {
+    {A_SR, "SR"}, {A_DR, "DR"}, {A_BRR, "BRR"}, {A_CR1, "CR1"},
+    {A_CR2, "CR2"}, {A_CR3, "CR3"}, {A_GTPR, "GTPR"}, {0, NULL},
+};
+
+uint32_t usart_base(int index)
+{
+    static const uint32_t base[7] = {0, 0x40011000, 0x40004400, 0x40004800,
+                                     0x40004C00, 0x40005000, 0x40011400};
+    return base[index];
+}
+
+static machine *M(stm32_usart *u)
+{
+    return u->dev.m;
+}
+
+uint64_t usart_char_time_ps(const stm32_usart *u)
+{
+    uint32_t pclk = u->rcc ? (u->index == 1 || u->index == 6 ? rcc_pclk2(u->rcc)
+                                                             : rcc_pclk1(u->rcc))
+                           : 16000000u;
+    uint32_t baud;
+    if (u->brr == 0 || pclk == 0) {
+        baud = 115200;
+    } else {
+        /* BRR holds USARTDIV in 1/16 (1/8 with OVER8) steps */
+        uint32_t div16 = FIELD_EX32(u->cr1, CR1, OVER8)
+                             ? ((u->brr & 0xFFF0) | ((u->brr & 7) << 1))
+                             : u->brr;
+        baud = pclk / div16;
+        if (!baud)
+            baud = 1;
+    }
+    unsigned bits = 1 + (FIELD_EX32(u->cr1, CR1, M) ? 9 : 8);
+    static const unsigned stop2[4] = {2, 1, 4, 3}; /* 1, 0.5, 2, 1.5 bits x2 */
+    uint64_t halfbits = 2ull * bits + stop2[FIELD_EX32(u->cr2, CR2, STOP)];
+    return halfbits * PS_PER_S / (2ull * baud);
+}
+
+static void update_irq(stm32_usart *u)
+{
+    uint32_t sr = u->sr, cr = u->cr1;
+    bool on = (FIELD_EX32(sr, SR, TXE) && FIELD_EX32(cr, CR1, TXEIE)) ||
+              (FIELD_EX32(sr, SR, TC) && FIELD_EX32(cr, CR1, TCIE)) ||
+              ((FIELD_EX32(sr, SR, RXNE) || FIELD_EX32(sr, SR, ORE)) &&
+               FIELD_EX32(cr, CR1, RXNEIE)) ||
+              (FIELD_EX32(sr, SR, IDLE) && FIELD_EX32(cr, CR1, IDLEIE));
+    irq_set(&u->irq, on && FIELD_EX32(cr, CR1, UE));
+}
+
+static void start_shift(stm32_usart *u, uint8_t b)
+{
+    machine *m = M(u);
+    u->shift = b;
+    u->tx_busy = true;
+    u->sr &= ~R_SR_TC_MASK;
+    clock_arm(&m->clock, &u->tx_ev, machine_now(m) + usart_char_time_ps(u));
+}
+
+static void tx_done(void *arg)
+{
+    stm32_usart *u = arg;
+    u->tx_busy = false;
+    u->tx_bytes++;
+    if (u->tx)
+        u->tx(u->tx_ctx, u->shift);
+    if (u->tdr_full) {
+        u->tdr_full = false;
+        u->sr |= R_SR_TXE_MASK;
+        start_shift(u, u->tdr);
+    } else {
+        u->sr |= R_SR_TC_MASK;
+    }
+    update_irq(u);
+}
+
+static bool rx_enabled(stm32_usart *u)
+{
+    return FIELD_EX32(u->cr1, CR1, UE) && FIELD_EX32(u->cr1, CR1, RE);
+}
+
+static void rx_arm(stm32_usart *u)
+{
+    machine *m = M(u);
+    if (u->rx_head != u->rx_tail && rx_enabled(u) && !u->rx_ev.armed)
+        clock_arm(&m->clock, &u->rx_ev, machine_now(m) + usart_char_time_ps(u));
+}
+
+static void rx_deliver(void *arg)
+{
+    stm32_usart *u = arg;
+    if (u->rx_head == u->rx_tail || !rx_enabled(u))
+        return;
+    uint8_t b = u->rxq[u->rx_tail];
+    u->rx_tail = (u->rx_tail + 1) % USART_RXQ;
+    u->rx_bytes++;
+    if (FIELD_EX32(u->sr, SR, RXNE)) {
+        u->sr |= R_SR_ORE_MASK; /* the new byte is lost */
+    } else {
+        u->dr_rx = b;
+        u->sr |= R_SR_RXNE_MASK;
+    }
+    update_irq(u);
+    rx_arm(u);
+}
+
+unsigned usart_receive(stm32_usart *u, const uint8_t *buf, unsigned len)
+{
+    unsigned n = 0;
+    while (n < len && (u->rx_head + 1) % USART_RXQ != u->rx_tail) {
+        u->rxq[u->rx_head] = buf[n++];
+        u->rx_head = (u->rx_head + 1) % USART_RXQ;
+    }
+    rx_arm(u);
+    return n;
+}
+
+static uint32_t usart_read(device *d, uint32_t off, unsigned size)
+{
+    stm32_usart *u = container_of(d, stm32_usart, dev);
+    (void)size;
+    switch (off) {
+    case A_SR: bus_note_effect(&d->m->bus); return u->sr;
+    case A_DR: {
+        bus_note_effect(&d->m->bus);
+        uint32_t v = u->dr_rx;
+        u->sr &= ~(R_SR_RXNE_MASK | R_SR_ORE_MASK | R_SR_IDLE_MASK | R_SR_PE_MASK);
+        update_irq(u);
+        return v;
+    }
+    case A_BRR: return u->brr;
+    case A_CR1: return u->cr1;
+    case A_CR2: return u->cr2;
+    case A_CR3: return u->cr3;
+    case A_GTPR: return u->gtpr;
+    }
+    device_unimp(d, off, false, 0);
+    return 0;
+}
+
+static void usart_write(device *d, uint32_t off, uint32_t v, unsigned size)
+{
+    stm32_usart *u = container_of(d, stm32_usart, dev);
+    switch (off & ~3u) {
+    case A_SR:
+        /* RXNE and TC are cleared by writing 0 */
+        v = reg_merge(0xFFFFFFFFu, off, v, size);
+        u->sr &= v | ~(R_SR_RXNE_MASK | R_SR_TC_MASK);
+        update_irq(u);
+        return;
+    case A_DR:
+        if (!FIELD_EX32(u->cr1, CR1, UE) || !FIELD_EX32(u->cr1, CR1, TE))
+            return;
+        if (!u->tx_busy) {
+            start_shift(u, (uint8_t)v);
+        } else {
+            u->tdr = (uint8_t)v;
+            u->tdr_full = true;
+            u->sr &= ~R_SR_TXE_MASK;
+        }
+        update_irq(u);
+        return;
+    case A_BRR: u->brr = reg_merge(u->brr, off, v, size) & 0xFFFF; return;
+    case A_CR1:
+        u->cr1 = reg_merge(u->cr1, off, v, size) & 0xBFFF;
+        update_irq(u);
+        rx_arm(u);
+        return;
+    case A_CR2: u->cr2 = reg_merge(u->cr2, off, v, size) & 0x7F7F; return;
+    case A_CR3: u->cr3 = reg_merge(u->cr3, off, v, size) & 0xFFF; return;
+    case A_GTPR: u->gtpr = reg_merge(u->gtpr, off, v, size) & 0xFFFF; return;
+    }
+    device_unimp(d, off, true, v);
+}
+
+static void usart_reset(device *d, reset_kind kind)
+{
+    stm32_usart *u = container_of(d, stm32_usart, dev);
+    (void)kind;
+    clock_disarm(&d->m->clock, &u->tx_ev);
+    clock_disarm(&d->m->clock, &u->rx_ev);
+    u->sr = R_SR_TXE_MASK | R_SR_TC_MASK;
+    u->dr_rx = u->brr = u->cr1 = u->cr2 = u->cr3 = u->gtpr = 0;
+    u->tx_busy = u->tdr_full = false;
+    update_irq(u);
+}
+
+void usart_init(stm32_usart *u, int index, stm32_rcc *rcc)
+{
+    static const char *const names[7] = {"", "USART1", "USART2", "USART3",
+                                         "UART4", "UART5", "USART6"};
+    memset(u, 0, sizeof(*u));
+    u->index = index;
+    u->rcc = rcc;
+    u->dev.name = names[index];
+    u->dev.base = usart_base(index);
+    u->dev.size = 0x400;
+    u->dev.read = usart_read;
+    u->dev.write = usart_write;
+    u->dev.reset = usart_reset;
+    u->dev.regs = usart_regs;
+    u->sr = R_SR_TXE_MASK | R_SR_TC_MASK;
+    clock_event_init(&u->tx_ev, names[index], tx_done, u);
+    clock_event_init(&u->rx_ev, names[index], rx_deliver, u);
+}
