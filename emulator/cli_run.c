@@ -2,25 +2,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "images.h"
 #include "module.h"
+#include "runner.h"
 #include "session.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -76,6 +66,7 @@ static void usage(FILE *f)
 
 typedef struct run_ctx {
     session s;
+    runner r;
     bool quiet;
     bool until;
     led_pattern want;
@@ -103,6 +94,7 @@ static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_patte
     if (r->until && !r->seen && led_pattern_match(&r->want, p)) {
         r->seen = true;
         r->seen_at = seen;
+        r->r.stop = true;
         machine_request_stop(r->s.p->m, STOP_REQUEST);
     }
 }
@@ -325,39 +317,15 @@ int cmd_run(int argc, char **argv)
     if (timeout < 0 && r.until)
         timeout = 60;
     uint64_t deadline = timeout < 0 ? UINT64_MAX : (uint64_t)(timeout * PS_PER_S);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint64_t saved_resets = m->reset_count;
-    stop_reason why = STOP_NONE;
-    while (!interrupted) {
-        uint64_t now = machine_now(m);
-        uint64_t slice = realtime ? 10 * PS_PER_MS : 250 * PS_PER_MS;
-        uint64_t until = deadline - now < slice ? deadline : now + slice;
-        why = machine_run(m, until);
-        if (why == STOP_REQUEST || why == STOP_ERROR)
-            break;
-        if (machine_now(m) >= deadline)
-            break;
-        /* the state file follows resets (a firmware update, new keys) */
-        if (m->reset_count != saved_resets) {
-            saved_resets = m->reset_count;
-            if (session_save(&r.s, err, sizeof(err)))
-                fprintf(stderr, "photon-sim run: %s\n", err);
-        }
-        if (realtime) {
-            struct timespec t1;
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-            double virt = (double)machine_now(m) / PS_PER_S / speed;
-            if (virt > wall)
-                usleep((useconds_t)((virt - wall) * 1e6));
-        }
-    }
+    runner_init(&r.r, &r.s);
+    r.r.realtime = realtime;
+    r.r.speed = speed;
+    if (realtime)
+        r.r.slice_ps = 10 * PS_PER_MS;
+    stop_reason why = runner_run(&r.r, deadline);
     if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
-    else if (interrupted)
+    else if (runner_interrupted())
         rc = 130;
     else if (r.until && !r.seen)
         rc = EXIT_NOT_SEEN;

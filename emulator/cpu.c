@@ -158,8 +158,10 @@ bool core_take_pending(machine *m, uint32_t pc)
     if (!exc)
         return false;
     /* Unicorn ignores PC writes inside an IT block: wait for its end. */
-    if (core_reg(m, UC_ARM_REG_EPSR) & XPSR_IT_MASK)
+    if (core_reg(m, UC_ARM_REG_EPSR) & XPSR_IT_MASK) {
+        m->cpu.mask_recheck = true;
         return false;
+    }
     core_exception_entry(m, exc, pc);
     return true;
 }
@@ -295,6 +297,8 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
     if (p) {
         for (uint32_t i = 0; i < size; n++) {
             uint16_t hw = (uint16_t)(p[i] | p[i + 1] << 8);
+            if ((hw & 0xFFE8) == 0xB660 || (hw & 0xFFF0) == 0xF380)
+                e->flags |= BLOCK_MASK_WRITE; /* CPSIE/CPSID, MSR */
             i += (hw >> 11) >= 0x1D ? 4 : 2;
         }
         if (size == 2 && p[0] == 0xFE && p[1] == 0xE7) /* b . */
@@ -388,9 +392,15 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
             return;
         }
     }
-    if (m->nvic.best && core_take_pending(m, addr))
-        return;
     icount_entry *e = icount_get(m, addr, size);
+    if (m->nvic.best && (c->mask_recheck || c->masked_gen != m->nvic.gen)) {
+        if (core_take_pending(m, addr))
+            return;
+        c->mask_recheck = false;
+        c->masked_gen = m->nvic.gen;
+    }
+    if (e->flags & BLOCK_MASK_WRITE)
+        c->mask_recheck = true; /* this block may unmask: look after it */
     c->blocks++;
     m->clock.cycles += e->n;
     if (e->flags & BLOCK_SELF_LOOP) {
@@ -543,6 +553,7 @@ void core_reset(machine *m)
     apply_fixup(m);
     c->lockup = false;
     c->sleeping = false;
+    c->mask_recheck = true;
     c->stall_until = 0;
     c->fault_exc = 0;
     c->cyccnt_last = 0;

@@ -8,8 +8,10 @@
 #include "machine.h"
 
 #define MS PS_PER_MS
-#define SOLID_HOLD (1000 * MS) /* unchanged this long: solid or off */
+#define SOLID_HOLD (1000 * MS) /* a colour unchanged this long is solid */
+#define OFF_HOLD (1500 * MS)   /* off this long is off (SOS gaps: 1.1 s) */
 #define SOLID_MIN (50 * MS)    /* a colour held, then changed to another */
+#define SOLID_LIT (500 * MS)   /* a colour held, then off (blinks are shorter) */
 #define GAP_MIN (600 * MS)     /* SOS gaps are 900 and 800 ms */
 #define STEP_MAX (120 * MS)    /* breathing steps are 20-25 ms */
 #define MERGE (1 * MS)         /* changes closer than this are one change */
@@ -363,17 +365,17 @@ static void evaluate(led_classifier *c, uint64_t now)
     if (detect_sos(c, now))
         return;
     uint64_t d = dur(c, k, now);
-    if (d >= SOLID_HOLD) {
+    if (d >= (is_off(&c->seg[k]) ? OFF_HOLD : SOLID_HOLD)) {
         led_pattern p = {is_off(&c->seg[k]) ? LP_OFF : LP_SOLID, "", 0, 0};
         if (p.kind == LP_SOLID)
             snprintf(p.color, sizeof(p.color), "%s", cname(&c->seg[k]));
         report(c, &p, c->seg[k].t);
         return;
     }
-    /* A colour held a while and then changed to something lit (not a blink
-     * off-phase): it was solid. Reported before what follows. */
+    /* A colour held a while and then changed to another (or went off after
+     * longer than any blink): it was solid. Reported before what follows. */
     if (k >= 1 && c->solid_reported != k - 1 && !is_off(&c->seg[k - 1]) &&
-        !is_off(&c->seg[k]) && dur(c, k - 1, now) >= SOLID_MIN &&
+        dur(c, k - 1, now) >= (is_off(&c->seg[k]) ? SOLID_LIT : SOLID_MIN) &&
         dur(c, k - 1, now) < SOLID_HOLD) {
         c->solid_reported = k - 1;
         led_pattern p = {LP_SOLID, "", 0, 0};
@@ -398,6 +400,8 @@ static void timer(void *arg)
             clock_arm(&c->m->clock, &c->ev, t + GAP_MIN);
         else if (now < t + SOLID_HOLD)
             clock_arm(&c->m->clock, &c->ev, t + SOLID_HOLD);
+        else if (now < t + OFF_HOLD)
+            clock_arm(&c->m->clock, &c->ev, t + OFF_HOLD);
     }
 }
 

@@ -52,7 +52,10 @@ typedef struct icount_entry {
     uint8_t flags;
 } icount_entry;
 #define ICOUNT_BITS 16
-enum { BLOCK_SELF_LOOP = 1 };
+enum {
+    BLOCK_SELF_LOOP = 1, /* `b .` */
+    BLOCK_MASK_WRITE = 2, /* CPS or MSR: may change PRIMASK/BASEPRI/FAULTMASK */
+};
 
 typedef struct cpu_state {
     uc_hook h_block, h_intr, h_wprot, h_unmapped, h_invalid;
@@ -88,6 +91,10 @@ typedef struct cpu_state {
     uint64_t cyccnt_base;
     bool running; /* inside uc_emu_start */
     uint32_t block_pc; /* start of the block executing (for messages) */
+    /* A pending exception was found masked: look again only when the NVIC
+     * changed (gen) or a block that can change the masks has run. */
+    bool mask_recheck;
+    uint32_t masked_gen;
     /* statistics */
     uint64_t blocks, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */

@@ -9,7 +9,9 @@ static void recompute_active(nvic *n);
 
 void nvic_reset(nvic *n)
 {
+    uint32_t gen = n->gen;
     memset(n, 0, sizeof(*n));
+    n->gen = gen + 1;
     /* System exceptions are always enabled except the configurable faults,
      * which SHCSR enables (disabled ones escalate to HardFault). */
     for (int e = 0; e < EXC_IRQ0; e++)
@@ -70,6 +72,7 @@ int nvic_should_take(const nvic *n, int exec_prio)
 static void recompute_best(nvic *n)
 {
     int best = 0, bp = 0;
+    n->gen++;
     for (int e = 1; e < NVIC_NUM_EXC; e++) {
         if (!n->pending[e] || !n->enabled[e] || n->active[e])
             continue;
@@ -87,6 +90,7 @@ static void recompute_best(nvic *n)
 static void recompute_active(nvic *n)
 {
     int p = 256, c = 0;
+    n->gen++;
     for (int e = 1; e < NVIC_NUM_EXC; e++) {
         if (!n->active[e])
             continue;

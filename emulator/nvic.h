@@ -37,6 +37,7 @@ typedef struct nvic {
     int best;        /* highest-priority pending enabled exception or 0 */
     int active_prio; /* group priority of the active exceptions (256 none) */
     int nactive;
+    uint32_t gen; /* bumped on every change that can alter a decision */
 } nvic;
 
 void nvic_reset(nvic *n);

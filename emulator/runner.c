@@ -1,0 +1,118 @@
+#include "runner.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+bool runner_interrupted(void)
+{
+    return interrupted != 0;
+}
+
+double wall_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+void runner_init(runner *r, session *s)
+{
+    memset(r, 0, sizeof(*r));
+    r->s = s;
+    r->speed = 1;
+    r->slice_ps = 100 * PS_PER_MS;
+    r->saved_resets = s->p->m->reset_count;
+}
+
+void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx)
+{
+    if (r->npollers < RUNNER_MAX_POLLERS) {
+        r->pollers[r->npollers].poll = poll;
+        r->pollers[r->npollers].ctx = ctx;
+        r->npollers++;
+    }
+}
+
+static bool poll_all(runner *r, int wait_ms)
+{
+    bool busy = false;
+    for (int i = 0; i < r->npollers; i++)
+        busy |= r->pollers[i].poll(r->pollers[i].ctx, r, busy ? 0 : wait_ms);
+    return busy;
+}
+
+/* How long the wall clock is ahead of virtual time (realtime pacing). */
+static double ahead(runner *r)
+{
+    machine *m = r->s->p->m;
+    double virt = (double)(machine_now(m) - r->virt0) / PS_PER_S / r->speed;
+    return virt - (wall_seconds() - r->wall0);
+}
+
+stop_reason runner_run(runner *r, uint64_t deadline)
+{
+    machine *m = r->s->p->m;
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    r->stop = false;
+    r->wall0 = wall_seconds();
+    r->virt0 = machine_now(m);
+    stop_reason why = STOP_NONE;
+    char err[512];
+    while (!interrupted && !r->stop) {
+        if (r->halted) {
+            poll_all(r, 50);
+            r->wall0 = wall_seconds();
+            r->virt0 = machine_now(m);
+            continue;
+        }
+        uint64_t now = machine_now(m);
+        if (now >= deadline) {
+            why = STOP_DEADLINE;
+            break;
+        }
+        uint64_t until = deadline - now < r->slice_ps ? deadline : now + r->slice_ps;
+        why = machine_run(m, until);
+        if (why == STOP_ERROR)
+            break;
+        if (why == STOP_REQUEST && r->stop)
+            break;
+        if (m->reset_count != r->saved_resets) {
+            /* keep the state file current: a firmware update or new keys */
+            r->saved_resets = m->reset_count;
+            if (session_save(r->s, err, sizeof(err)))
+                fprintf(stderr, "photon-sim: %s\n", err);
+        }
+        int wait = 0;
+        if (r->realtime) {
+            double a = ahead(r);
+            wait = a > 0 ? (int)(a * 1000) : 0;
+        }
+        bool busy = poll_all(r, wait);
+        if (r->realtime && !busy) {
+            double a = ahead(r);
+            if (a > 0)
+                usleep((useconds_t)(a * 1e6));
+        }
+        if (why == STOP_REQUEST && !r->halted)
+            why = STOP_NONE; /* a poller's request, handled */
+    }
+    if (interrupted)
+        why = STOP_REQUEST;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return why;
+}

@@ -1,0 +1,49 @@
+#include "harness.h"
+
+machine *th_machine(void)
+{
+    char err[256];
+    machine *m = machine_new(120000000u, err, sizeof(err));
+    assert_non_null(m);
+    m->log.mask = 0;
+    return m;
+}
+
+void th_add(machine *m, device *d)
+{
+    assert_int_equal(machine_add_device(m, d), 0);
+    d->reset(d, RESET_POWER_ON);
+}
+
+uint32_t th_rd(machine *m, uint32_t addr)
+{
+    return bus_read(&m->bus, addr, 4);
+}
+
+void th_wr(machine *m, uint32_t addr, uint32_t v)
+{
+    bus_write(&m->bus, addr, v, 4);
+}
+
+void th_wr16(machine *m, uint32_t addr, uint16_t v)
+{
+    bus_write(&m->bus, addr, v, 2);
+}
+
+void th_wr8(machine *m, uint32_t addr, uint8_t v)
+{
+    bus_write(&m->bus, addr, v, 1);
+}
+
+void th_advance(machine *m, uint64_t ps)
+{
+    uint64_t end = machine_now(m) + ps;
+    for (;;) {
+        uint64_t next = clock_next_event(&m->clock);
+        if (next > end)
+            break;
+        clock_advance_to(&m->clock, next);
+        clock_run_due(&m->clock);
+    }
+    clock_advance_to(&m->clock, end);
+}

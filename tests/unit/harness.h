@@ -1,0 +1,27 @@
+/* Unit-test harness: a machine with one or more models on its bus, driven
+ * through register reads and writes and virtual time, without running the
+ * CPU. */
+#ifndef PHOTON_TEST_HARNESS_H
+#define PHOTON_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "machine.h"
+
+machine *th_machine(void);
+/* Place a model on the bus and reset it as a power-on would. */
+void th_add(machine *m, device *d);
+uint32_t th_rd(machine *m, uint32_t addr);
+void th_wr(machine *m, uint32_t addr, uint32_t v);
+void th_wr16(machine *m, uint32_t addr, uint16_t v);
+void th_wr8(machine *m, uint32_t addr, uint8_t v);
+/* Let virtual time pass, running the events that fall due. */
+void th_advance(machine *m, uint64_t ps);
+
+#endif

@@ -1,0 +1,127 @@
+/* Flash interface (RM0033 section 2): keys, erase, NOR programming, errors. */
+#include "harness.h"
+#include "flash.h"
+
+#define FL 0x40023C00u
+#define KEYR (FL + 0x04)
+#define SR (FL + 0x0C)
+#define CR (FL + 0x10)
+#define CR_PG 1u
+#define CR_SER 2u
+#define CR_STRT (1u << 16)
+#define CR_LOCK (1u << 31)
+#define PSIZE_X32 (2u << 8)
+#define SR_BSY (1u << 16)
+#define SR_PGSERR (1u << 7)
+#define SR_PGPERR (1u << 6)
+#define SR_EOP 1u
+
+static machine *m;
+static stm32_flash f;
+static uint8_t otp[528];
+
+static int setup(void **state)
+{
+    (void)state;
+    m = th_machine();
+    memset(m->optbytes, 0xFF, 16);
+    m->optbytes[0] = 0xEC;
+    m->optbytes[1] = 0xAA;
+    m->optbytes[9] = 0x0F;
+    flash_init(&f, m->flash, otp, m->optbytes);
+    th_add(m, &f.dev);
+    m->rom_store = flash_cpu_store;
+    m->rom_store_ctx = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    machine_free(m);
+    return 0;
+}
+
+static void unlock(void)
+{
+    th_wr(m, KEYR, 0x45670123u);
+    th_wr(m, KEYR, 0xCDEF89ABu);
+}
+
+static void locked_after_reset_and_keys_unlock(void **state)
+{
+    (void)state;
+    assert_true(th_rd(m, CR) & CR_LOCK);
+    th_wr(m, CR, CR_PG); /* ignored while locked */
+    assert_int_equal(th_rd(m, CR) & CR_PG, 0);
+    unlock();
+    assert_int_equal(th_rd(m, CR) & CR_LOCK, 0);
+}
+
+static void wrong_key_locks_until_reset(void **state)
+{
+    (void)state;
+    th_wr(m, KEYR, 0x12345678u);
+    th_wr(m, KEYR, 0x45670123u);
+    th_wr(m, KEYR, 0xCDEF89ABu);
+    assert_true(th_rd(m, CR) & CR_LOCK);
+    f.dev.reset(&f.dev, RESET_SOFTWARE);
+    unlock();
+    assert_int_equal(th_rd(m, CR) & CR_LOCK, 0);
+}
+
+static void sector_erase_takes_time_then_fills_ff(void **state)
+{
+    (void)state;
+    memset(m->flash + 0x4000, 0x00, 0x4000);
+    unlock();
+    th_wr(m, CR, PSIZE_X32 | CR_SER | (1u << 3));
+    th_wr(m, CR, PSIZE_X32 | CR_SER | (1u << 3) | CR_STRT);
+    assert_true(th_rd(m, SR) & SR_BSY);
+    assert_int_equal(m->flash[0x4000], 0x00);
+    th_advance(m, 249 * PS_PER_MS);
+    assert_true(th_rd(m, SR) & SR_BSY); /* 250 ms typical for 16 KB, x32 */
+    th_advance(m, 2 * PS_PER_MS);
+    assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
+    assert_int_equal(th_rd(m, SR) & SR_EOP, 0); /* EOP only with EOPIE */
+    for (int i = 0; i < 0x4000; i++)
+        if (m->flash[0x4000 + i] != 0xFF)
+            fail_msg("byte %d not erased", i);
+    assert_int_equal(m->flash[0x3FFF], 0xFF); /* sector 0 untouched */
+}
+
+static void program_is_nor_and_needs_pg(void **state)
+{
+    (void)state;
+    m->flash[0x8000] = 0xF0;
+    /* without PG: nothing changes, PGSERR */
+    assert_false(flash_cpu_store(&f, FLASH_BASE + 0x8000, 4, 0));
+    assert_true(th_rd(m, SR) & SR_PGSERR);
+    th_wr(m, SR, SR_PGSERR); /* write one to clear */
+    assert_int_equal(th_rd(m, SR) & SR_PGSERR, 0);
+    /* through the alias at 0 too */
+    assert_false(flash_cpu_store(&f, 0x0000000C, 4, 0));
+    assert_true(th_rd(m, SR) & SR_PGSERR);
+    th_wr(m, SR, SR_PGSERR);
+    unlock();
+    th_wr(m, CR, PSIZE_X32 | CR_PG);
+    /* wrong size for PSIZE: parallelism error */
+    assert_false(flash_cpu_store(&f, FLASH_BASE + 0x8000, 1, 0));
+    assert_true(th_rd(m, SR) & SR_PGPERR);
+    th_wr(m, SR, SR_PGPERR);
+    assert_true(flash_cpu_store(&f, FLASH_BASE + 0x8000, 4, 0x0F0F0F0Fu));
+    assert_true(th_rd(m, SR) & SR_BSY);
+    th_advance(m, 20 * PS_PER_US);
+    assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(locked_after_reset_and_keys_unlock, setup, teardown),
+        cmocka_unit_test_setup_teardown(wrong_key_locks_until_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(sector_erase_takes_time_then_fills_ff, setup, teardown),
+        cmocka_unit_test_setup_teardown(program_is_nor_and_needs_pg, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
