@@ -37,6 +37,9 @@ static void usage(FILE *f)
 "  --seed N             seed for every random source (RNG peripheral, new IDs)\n"
 "  --fast-flash         flash erase/program take no time (normally the\n"
 "                       datasheet's: 250 ms to 1 s a sector)\n"
+"  --no-battery         power on without the coin cell: the RTC, backup\n"
+"                       registers and backup SRAM saved in the state file are\n"
+"                       lost (by default they are kept, as VBAT would)\n"
 "\n"
 "what happens:\n"
 "  --hold setup=SECONDS hold the SETUP button from power-on for SECONDS\n"
@@ -169,7 +172,7 @@ int cmd_run(int argc, char **argv)
         {"no-save", no_argument, 0, 'N'},      {"load", required_argument, 0, 'l'},
         {"force", no_argument, 0, 'f'},        {"raw", required_argument, 0, 'R'},
         {"device-id", required_argument, 0, 'D'}, {"seed", required_argument, 0, 'S'},
-        {"fast-flash", no_argument, 0, 'X'},   {"hold", required_argument, 0, 'H'},
+        {"fast-flash", no_argument, 0, 'X'},   {"no-battery", no_argument, 0, 'B'},   {"hold", required_argument, 0, 'H'},
         {"until-led", required_argument, 0, 'u'}, {"timeout", required_argument, 0, 't'},
         {"realtime", no_argument, 0, 'r'},     {"speed", required_argument, 0, 'x'},
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
@@ -204,6 +207,7 @@ int cmd_run(int argc, char **argv)
         case 'D': so.device_id = optarg; break;
         case 'S': so.seed = strtoull(optarg, NULL, 0); break;
         case 'X': so.fast_flash = true; break;
+        case 'B': so.no_battery = true; break;
         case 'H':
             if (strncmp(optarg, "setup=", 6)) {
                 fprintf(stderr, "photon-sim run: --hold wants setup=SECONDS\n");
@@ -330,14 +334,14 @@ int cmd_run(int argc, char **argv)
     else if (r.until && !r.seen)
         rc = EXIT_NOT_SEEN;
     if (!r.quiet || r.until) {
-        char buf[96];
+        char buf[96], buf2[96];
         if (r.until && r.seen)
             printf("photon-sim: saw \"%s\" at %.3f s\n", led_pattern_str(&p->pattern.cur, buf, sizeof(buf)),
                    (double)r.seen_at / PS_PER_S);
         else if (r.until)
             printf("photon-sim: did not see \"%s\" in %.3f s of virtual time; last LED pattern: %s\n",
                    led_pattern_str(&r.want, buf, sizeof(buf)), (double)machine_now(m) / PS_PER_S,
-                   r.pattern_count ? led_pattern_str(&p->pattern.cur, buf, sizeof(buf)) : "none");
+                   r.pattern_count ? led_pattern_str(&p->pattern.cur, buf2, sizeof(buf2)) : "none");
         else if (!r.quiet)
             printf("photon-sim: stopped at %.3f s of virtual time\n", (double)machine_now(m) / PS_PER_S);
     }

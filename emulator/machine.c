@@ -121,8 +121,13 @@ void machine_reset(machine *m, reset_kind kind)
     m->reset_count++;
     log_msg(&m->log, LOG_RESET, "[%.3f ms] reset: %s",
             (double)machine_now(m) / PS_PER_MS, reset_kind_name(kind));
-    if (kind == RESET_POWER_ON)
+    if (kind == RESET_POWER_ON) {
+        /* SRAM and the debug unit keep their content over system resets */
         memset(m->sram, 0, SRAM_SIZE);
+        memset(m->dwt, 0, DWT_SIZE);
+        uint32_t dwt_ctrl = 0x40000000u; /* 4 comparators */
+        memcpy(m->dwt, &dwt_ctrl, 4);
+    }
     nvic_reset(&m->nvic);
     for (int i = 0; i < m->ndevices; i++)
         if (m->devices[i]->reset)

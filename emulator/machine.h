@@ -89,6 +89,7 @@ typedef struct cpu_state {
     /* DWT.CYCCNT lives in host memory and is refreshed per block. */
     uint32_t cyccnt_last;
     uint64_t cyccnt_base;
+    bool cyccnt_on;
     bool running; /* inside uc_emu_start */
     uint32_t block_pc; /* start of the block executing (for messages) */
     /* A pending exception was found masked: look again only when the NVIC
