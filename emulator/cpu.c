@@ -292,6 +292,8 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
     e->addr = addr;
     e->size = (uint16_t)size;
     e->flags = 0;
+    e->hits = 0;
+    e->probe = 10;
     const uint8_t *p = bus_host_ptr(&m->bus, addr, size);
     unsigned n = 0;
     if (p) {
@@ -443,6 +445,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
             c->idle_skips++;
             clock_advance_to(&m->clock, next);
         }
+    } else if (++e->hits, c->idle.addr == addr || !(e->hits & ((1u << e->probe) - 1))) {
+        idle_block(m, e, addr);
     }
     dwt_publish(m);
 }
@@ -542,6 +546,7 @@ static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     machine *m = ud;
     cpu_state *c = &m->cpu;
     apply_fixup(m); /* an earlier store of the same block has landed */
+    m->bus.io_writes++;
     uint8_t *host = bus_host_ptr(&m->bus, (uint32_t)addr, (uint32_t)size);
     if (!host)
         return false;
@@ -578,6 +583,7 @@ void core_reset(machine *m)
     c->lockup = false;
     c->sleeping = false;
     c->mask_recheck = true;
+    idle_forget(&c->idle);
     c->stall_until = 0;
     c->fault_exc = 0;
     c->cyccnt_on = false;

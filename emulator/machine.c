@@ -27,6 +27,7 @@ machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen)
     clock_init(&m->clock, cpu_hz);
     clock_event_init(&m->deadline, "deadline", deadline_fire, m);
     nvic_reset(&m->nvic);
+    idle_init(&m->cpu.idle);
     if (uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &m->uc) != UC_ERR_OK ||
         uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3) != UC_ERR_OK) {
         snprintf(err, errlen, "cannot create a Cortex-M3 with Unicorn");
@@ -84,6 +85,7 @@ void machine_free(machine *m)
     if (m->uc)
         uc_close(m->uc);
     bus_free(&m->bus);
+    idle_free(&m->cpu.idle);
     free(m->cpu.icache);
     free(m->flash);
     free(m->sram);

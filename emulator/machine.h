@@ -10,6 +10,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "device.h"
+#include "idle.h"
 #include "log.h"
 #include "nvic.h"
 #include "scs.h"
@@ -50,6 +51,8 @@ typedef struct icount_entry {
     uint16_t size;
     uint8_t n;
     uint8_t flags;
+    uint32_t hits;  /* executions, for the idle-loop detector */
+    uint8_t probe;  /* examine as a loop head every 2^probe hits */
 } icount_entry;
 #define ICOUNT_BITS 16
 enum {
@@ -96,6 +99,7 @@ typedef struct cpu_state {
      * changed (gen) or a block that can change the masks has run. */
     bool mask_recheck;
     uint32_t masked_gen;
+    idle_state idle;
     /* statistics */
     uint64_t blocks, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */
