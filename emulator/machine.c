@@ -131,6 +131,7 @@ void machine_reset(machine *m, reset_kind kind)
         memcpy(m->dwt, &dwt_ctrl, 4);
     }
     nvic_reset(&m->nvic);
+    memset(m->irq_sources, 0, sizeof(m->irq_sources));
     for (int i = 0; i < m->ndevices; i++)
         if (m->devices[i]->reset)
             m->devices[i]->reset(m->devices[i], kind);
@@ -167,15 +168,24 @@ void machine_request_stop(machine *m, stop_reason why)
         uc_emu_stop(m->uc);
 }
 
-static void irq_to_nvic(void *ctx, int irq, int level)
+/* Several sources may drive one NVIC input (TIM1_UP and TIM10, a timer's
+ * update and compare outputs): the input is high while any of them is.
+ * Each irq_line handed out is its own source; n = irq + 256 * source. */
+static void irq_to_nvic(void *ctx, int n, int level)
 {
     machine *m = ctx;
-    nvic_set_irq_level(&m->nvic, irq, level);
+    int irq = n & 0xFF, src = n >> 8;
+    uint32_t *mask = &m->irq_sources[irq];
+    uint32_t old = *mask;
+    *mask = level ? (old | (1u << src)) : (old & ~(1u << src));
+    if ((*mask != 0) != (old != 0) || (level && !old))
+        nvic_set_irq_level(&m->nvic, irq, *mask != 0);
 }
 
 irq_line machine_irq(machine *m, int irq)
 {
-    return (irq_line){irq_to_nvic, m, irq};
+    int src = m->irq_nsources[irq] < 31 ? m->irq_nsources[irq]++ : 31;
+    return (irq_line){irq_to_nvic, m, irq + 256 * src};
 }
 
 void machine_pend_exception(machine *m, int exc)

@@ -143,6 +143,10 @@ typedef struct machine {
     device *devices[64];
     int ndevices;
 
+    /* NVIC inputs: which sources hold each one high */
+    uint32_t irq_sources[NVIC_NUM_IRQ];
+    uint8_t irq_nsources[NVIC_NUM_IRQ];
+
     clock_event deadline;
 } machine;
 
