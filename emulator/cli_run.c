@@ -57,6 +57,8 @@ static void usage(FILE *f)
 "  --log CATS           diagnostics: %s\n"
 "  --log-file FILE      diagnostics to FILE instead of stderr\n"
 "  -q, --quiet          print only the result\n"
+"  --stats              print speed figures at the end: instructions, MIPS,\n"
+"                       virtual seconds per wall second, idle time skipped\n"
 "  --headless           no window (the default for now)\n"
 "  -h, --help           this text\n"
 "\n"
@@ -177,7 +179,7 @@ int cmd_run(int argc, char **argv)
         {"realtime", no_argument, 0, 'r'},     {"speed", required_argument, 0, 'x'},
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
-        {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
+        {"quiet", no_argument, 0, 'q'},        {"stats", no_argument, 0, 'Z'},        {"headless", no_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
     };
     static run_ctx r;
@@ -185,7 +187,7 @@ int cmd_run(int argc, char **argv)
     session_opts so = {0};
     const char *loads[32], *raws[8];
     int nload = 0, nraw = 0;
-    bool force = false, realtime = false, ok = true;
+    bool force = false, realtime = false, ok = true, stats = false;
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
@@ -238,6 +240,7 @@ int cmd_run(int argc, char **argv)
         }
         case 'O': logfile = optarg; break;
         case 'q': r.quiet = true; break;
+        case 'Z': stats = true; break;
         case 'W': break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
@@ -326,7 +329,18 @@ int cmd_run(int argc, char **argv)
     r.r.speed = speed;
     if (realtime)
         r.r.slice_ps = 10 * PS_PER_MS;
+    double wall0 = wall_seconds();
     stop_reason why = runner_run(&r.r, deadline);
+    double wall = wall_seconds() - wall0;
+    if (stats) {
+        cpu_state *c = &m->cpu;
+        double virt = (double)machine_now(m) / PS_PER_S;
+        printf("photon-sim: %.3f s of virtual time in %.3f s (%.2fx real time); "
+               "%.1f M instructions, %.1f MIPS; %.3f s skipped idle; %llu exceptions\n",
+               virt, wall, wall > 0 ? virt / wall : 0, (double)c->insns / 1e6,
+               wall > 0 ? (double)c->insns / 1e6 / wall : 0, (double)c->idle_ps / PS_PER_S,
+               (unsigned long long)c->exceptions);
+    }
     if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
     else if (runner_interrupted())

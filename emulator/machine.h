@@ -101,7 +101,7 @@ typedef struct cpu_state {
     uint32_t masked_gen;
     idle_state idle;
     /* statistics */
-    uint64_t blocks, exceptions, idle_skips;
+    uint64_t blocks, insns, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */
 } cpu_state;
 
