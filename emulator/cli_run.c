@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "images.h"
@@ -48,7 +49,10 @@ static void usage(FILE *f)
 "                       \"SOS 1\"; status 1 at the timeout\n"
 "  --timeout SECONDS    stop after SECONDS of virtual time (default: none, or\n"
 "                       60 with --until-led)\n"
-"  --realtime           pace virtual time to the wall clock (for watching)\n"
+"  --realtime           pace virtual time to the wall clock (for watching); the\n"
+"                       default for an open-ended run on a terminal\n"
+"  --fast               never pace: run as fast as the host allows (the default\n"
+"                       with --timeout or --until-led, or without a terminal)\n"
 "  --speed X            with --realtime: X times real time\n"
 "\n"
 "output:\n"
@@ -176,7 +180,7 @@ int cmd_run(int argc, char **argv)
         {"device-id", required_argument, 0, 'D'}, {"seed", required_argument, 0, 'S'},
         {"fast-flash", no_argument, 0, 'X'},   {"no-battery", no_argument, 0, 'B'},   {"hold", required_argument, 0, 'H'},
         {"until-led", required_argument, 0, 'u'}, {"timeout", required_argument, 0, 't'},
-        {"realtime", no_argument, 0, 'r'},     {"speed", required_argument, 0, 'x'},
+        {"realtime", no_argument, 0, 'r'},     {"fast", no_argument, 0, 'A'},     {"speed", required_argument, 0, 'x'},
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"stats", no_argument, 0, 'Z'},        {"headless", no_argument, 0, 'W'},
@@ -187,7 +191,7 @@ int cmd_run(int argc, char **argv)
     session_opts so = {0};
     const char *loads[32], *raws[8];
     int nload = 0, nraw = 0;
-    bool force = false, realtime = false, ok = true, stats = false;
+    bool force = false, realtime = false, fast = false, ok = true, stats = false;
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
@@ -226,6 +230,7 @@ int cmd_run(int argc, char **argv)
             break;
         case 't': timeout = parse_seconds(optarg, "--timeout", &ok); break;
         case 'r': realtime = true; break;
+        case 'A': fast = true; break;
         case 'x': speed = parse_seconds(optarg, "--speed", &ok); break;
         case 'T': trace = optarg; break;
         case 'U': usart = optarg; break;
@@ -321,6 +326,9 @@ int cmd_run(int argc, char **argv)
     if (!r.quiet)
         describe_flash(&r);
 
+    /* An open-ended run on a terminal is for watching: pace it. */
+    if (!fast && timeout < 0 && !r.until && isatty(STDOUT_FILENO))
+        realtime = true;
     if (timeout < 0 && r.until)
         timeout = 60;
     uint64_t deadline = timeout < 0 ? UINT64_MAX : (uint64_t)(timeout * PS_PER_S);
