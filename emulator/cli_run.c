@@ -11,6 +11,7 @@
 #include "module.h"
 #include "runner.h"
 #include "session.h"
+#include "window.h"
 
 static void usage(FILE *f)
 {
@@ -54,14 +55,15 @@ static void usage(FILE *f)
 "  --log CATS           diagnostics: %s\n"
 "  --log-file FILE      diagnostics to FILE instead of stderr\n"
 "  -q, --quiet          print only the result\n"
-"  --headless           no window (the default for now)\n"
 "  -h, --help           this text\n"
 "\n"
+"%s"
+"\n"
 "With no options: the default device (bootloader, system parts 2.2.0 and\n"
-"Tinker on first use) runs until Ctrl-C.\n"
+"Tinker on first use) runs until Ctrl-C or the window is closed.\n"
 "Exit status: 0 done (or PATTERN seen), 1 PATTERN not seen, 2 bad input,\n"
 "3 emulator failure, 130 interrupted.\n",
-            state_default_path(), log_categories());
+            state_default_path(), log_categories(), view_help);
 }
 
 typedef struct run_ctx {
@@ -162,6 +164,8 @@ static void describe_flash(run_ctx *r)
     printf("%s\n", n ? "" : " empty");
 }
 
+enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT };
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -175,7 +179,10 @@ int cmd_run(int argc, char **argv)
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"help", no_argument, 0, 'h'},
+        {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
+        {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
+        {"print-layout", no_argument, 0, OPT_LAYOUT}, {0, 0, 0, 0},
     };
     static run_ctx r;
     memset(&r, 0, sizeof(r));
@@ -186,6 +193,10 @@ int cmd_run(int argc, char **argv)
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
+    view_opts vo;
+    view_opts_init(&vo);
+    view *view = NULL;
+    bool print_layout = false, shot_failed = false;
     char err[1024];
     int c;
     optind = 1;
@@ -234,7 +245,19 @@ int cmd_run(int argc, char **argv)
         }
         case 'O': logfile = optarg; break;
         case 'q': r.quiet = true; break;
-        case 'W': break;
+        case 'W': vo.headless = true; break;
+        case OPT_WINDOW: vo.window = true; break;
+        case OPT_LAYOUT: print_layout = true; break;
+        case OPT_SCALE:
+        case OPT_SHOT:
+        case OPT_AT:
+            if (!(c == OPT_SCALE ? view_opt_scale(&vo, optarg, err, sizeof(err))
+                  : c == OPT_SHOT ? view_opt_screenshot(&vo, optarg, err, sizeof(err))
+                                  : view_opt_at(&vo, optarg, err, sizeof(err)))) {
+                fprintf(stderr, "photon-sim run: %s\n", err);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -247,6 +270,15 @@ int cmd_run(int argc, char **argv)
     }
     if (speed <= 0)
         speed = 1;
+    if (!view_opts_check(&vo, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (print_layout) {
+        view_print_layout(&vo, stdout);
+        return EXIT_OK;
+    }
+    vo.quiet = r.quiet;
 
     if (session_open(&r.s, &so, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
@@ -322,8 +354,16 @@ int cmd_run(int argc, char **argv)
     r.r.speed = speed;
     if (realtime)
         r.r.slice_ps = 10 * PS_PER_MS;
+    if (view_start(&view, &vo, &r.s, &r.r, r.until || timeout >= 0, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        rc = EXIT_USAGE;
+        goto out;
+    }
     stop_reason why = runner_run(&r.r, deadline);
-    if (why == STOP_ERROR)
+    shot_failed = view_finish(view) < 0;
+    if (shot_failed)
+        rc = EXIT_USAGE;
+    else if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
     else if (runner_interrupted())
         rc = 130;
@@ -347,6 +387,7 @@ int cmd_run(int argc, char **argv)
             rc = EXIT_INTERNAL;
     }
 out:
+    view_free(view);
     if (tracef)
         fclose(tracef);
     if (r.usart_out && r.usart_out != stdout)
