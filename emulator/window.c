@@ -510,26 +510,47 @@ static bool view_poll(void *ctx, runner *r, int wait_ms)
 
 /* ---- set-up -------------------------------------------------------------- */
 
-static bool have_display(void)
+/* The video drivers to try: the user's choice (SDL_VIDEODRIVER), else the
+ * desktop's. SDL's own fallbacks (offscreen, KMSDRM on a text console) are
+ * no window to look at: without a desktop the run is headless. */
+static int video_drivers(const char *out[3])
 {
-    const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY"),
-               *drv = getenv("SDL_VIDEODRIVER");
-    return (d && *d) || (w && *w) || (drv && *drv);
+    const char *drv = getenv("SDL_VIDEODRIVER"), *d = getenv("DISPLAY"),
+               *w = getenv("WAYLAND_DISPLAY");
+    int n = 0;
+    if (drv && *drv) {
+        out[n++] = NULL; /* SDL reads it itself */
+        return n;
+    }
+    if (d && *d)
+        out[n++] = "x11";
+    if (w && *w)
+        out[n++] = "wayland";
+    return n;
 }
 
 static int open_window(view *v, char *err, size_t n)
 {
-    if (!have_display()) {
+    const char *drivers[3];
+    int nd = video_drivers(drivers);
+    if (!nd) {
         snprintf(err, n, "cannot open the window: no display (DISPLAY and WAYLAND_DISPLAY are not set)");
         return -1;
     }
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
-    if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
-        snprintf(err, n, "cannot open a window: %s", SDL_GetError());
-        return -1;
+    int i;
+    for (i = 0; i < nd; i++) {
+        if (drivers[i])
+            SDL_SetHint(SDL_HINT_VIDEODRIVER, drivers[i]);
+        if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0)
+            break;
+        snprintf(err, n, "cannot open a window (%s): %s",
+                 drivers[i] ? drivers[i] : getenv("SDL_VIDEODRIVER"), SDL_GetError());
     }
+    if (i == nd)
+        return -1;
     v->video = true;
     bv_layout l;
     bv_layout_init(&l, v->o.scale);
