@@ -524,7 +524,7 @@ static void draw_board(boardview *v, canvas *c)
         rrect(c, BX(v, 16.3), y + 1.1 * k, BX(v, 18.0), y + 1.32 * k, 0.1 * k, tr, 0);
     }
     rrect(c, BX(v, 6.9), BY(v, 9.2), BX(v, 13.4), BY(v, 9.42), 0.1 * k, tr, 0);
-    /* mounting of the module and parts */
+    /* the parts on the board */
     draw_pins(v, c);
     draw_usb(v, c);
     draw_led_package(v, c);
@@ -771,7 +771,7 @@ void bv_draw(boardview *v, const bv_state *s)
 {
     SDL_Renderer *r = v->r;
     const bv_layout *l = &v->l;
-    double k = l->k, sc = l->scale;
+    double sc = l->scale;
     SDL_RenderCopy(r, v->bg, NULL, NULL);
 
     /* buttons */
@@ -867,7 +867,6 @@ void bv_draw(boardview *v, const bv_state *s)
     fmt_speed(sp, sizeof(sp), s);
     snprintf(buf, sizeof(buf), "%s   %s", t, sp);
     slot_text(v, 8, F_BODY, buf, DIM, st->x + st->w - 16 * sc, sy, 1);
-    (void)k;
 }
 
 /* ---- offscreen ----------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <SDL2/SDL_ttf.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,7 +145,6 @@ struct view {
     double render_avg;   /* wall seconds a frame takes to draw */
     bv_state last;       /* the frame on screen */
     bool drawn, expose;
-    uint64_t last_frame_virt;
     led_avg led, d7;
     unsigned held[3]; /* BV_SETUP, BV_RESET: SRC_* bits */
     int mouse_on;     /* which button the left mouse button holds */
@@ -216,12 +216,17 @@ static void on_d7(void *ctx, uint64_t t, const uint8_t rgb[3])
     avg_feed(&v->d7, t, rgb, 1);
 }
 
-static void say(view *v, const char *fmt, const char *what)
+/* A line about what the user did, in the run's output ("[  1.394 s] SETUP
+ * pressed"), unless quiet. */
+__attribute__((format(printf, 2, 3))) static void say(view *v, const char *fmt, ...)
 {
     if (v->o.quiet)
         return;
     printf("[%10.3f s] ", (double)machine_now(v->s->p->m) / PS_PER_S);
-    printf(fmt, what);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
     putchar('\n');
     fflush(stdout);
 }
@@ -299,7 +304,7 @@ static void set_held(view *v, int b, unsigned src, bool on)
         photon_setup_button(p, now);
     else
         photon_reset_button(p, now);
-    say(v, now ? "%s pressed" : "%s released", button_name[b]);
+    say(v, "%s %s", button_name[b], now ? "pressed" : "released");
 }
 
 static void pace_restart(view *v)
@@ -340,12 +345,12 @@ static void toggle_pause(view *v)
     if (!r->halted) {
         r->halted = true;
         v->paused = true;
-        say(v, "%s", "paused");
+        say(v, "paused");
     } else if (v->paused) {
         r->halted = false;
         v->paused = false;
         pace_restart(v);
-        say(v, "%s", "running");
+        say(v, "running");
     }
 }
 
@@ -377,7 +382,7 @@ static bool handle_event(view *v, const SDL_Event *e)
         case SDLK_r: set_held(v, BV_RESET, SRC_KEY, down); return true;
         case SDLK_p:
             if (down) {
-                say(v, "%s", "power cycle");
+                say(v, "power cycle");
                 photon_power_cycle(v->s->p);
             }
             return down;
