@@ -12,6 +12,7 @@
 #include "module.h"
 #include "runner.h"
 #include "session.h"
+#include "window.h"
 
 static void usage(FILE *f)
 {
@@ -63,14 +64,15 @@ static void usage(FILE *f)
 "  -q, --quiet          print only the result\n"
 "  --stats              print speed figures at the end: instructions, MIPS,\n"
 "                       virtual seconds per wall second, idle time skipped\n"
-"  --headless           no window (the default for now)\n"
 "  -h, --help           this text\n"
 "\n"
+"%s"
+"\n"
 "With no options: the default device (bootloader, system parts 2.2.0 and\n"
-"Tinker on first use) runs until Ctrl-C.\n"
+"Tinker on first use) runs until Ctrl-C or the window is closed.\n"
 "Exit status: 0 done (or PATTERN seen), 1 PATTERN not seen, 2 bad input,\n"
 "3 emulator failure, 130 interrupted.\n",
-            state_default_path(), log_categories());
+            state_default_path(), log_categories(), view_help);
 }
 
 typedef struct run_ctx {
@@ -171,6 +173,8 @@ static void describe_flash(run_ctx *r)
     printf("%s\n", n ? "" : " empty");
 }
 
+enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT };
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -183,8 +187,11 @@ int cmd_run(int argc, char **argv)
         {"realtime", no_argument, 0, 'r'},     {"fast", no_argument, 0, 'A'},     {"speed", required_argument, 0, 'x'},
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
-        {"quiet", no_argument, 0, 'q'},        {"stats", no_argument, 0, 'Z'},        {"headless", no_argument, 0, 'W'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
+        {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
+        {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
+        {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
+        {"print-layout", no_argument, 0, OPT_LAYOUT}, {0, 0, 0, 0},
     };
     static run_ctx r;
     memset(&r, 0, sizeof(r));
@@ -195,6 +202,10 @@ int cmd_run(int argc, char **argv)
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
+    view_opts vo;
+    view_opts_init(&vo);
+    view *view = NULL;
+    bool print_layout = false, shot_failed = false;
     char err[1024];
     int c;
     optind = 1;
@@ -246,7 +257,19 @@ int cmd_run(int argc, char **argv)
         case 'O': logfile = optarg; break;
         case 'q': r.quiet = true; break;
         case 'Z': stats = true; break;
-        case 'W': break;
+        case 'W': vo.headless = true; break;
+        case OPT_WINDOW: vo.window = true; break;
+        case OPT_LAYOUT: print_layout = true; break;
+        case OPT_SCALE:
+        case OPT_SHOT:
+        case OPT_AT:
+            if (!(c == OPT_SCALE ? view_opt_scale(&vo, optarg, err, sizeof(err))
+                  : c == OPT_SHOT ? view_opt_screenshot(&vo, optarg, err, sizeof(err))
+                                  : view_opt_at(&vo, optarg, err, sizeof(err)))) {
+                fprintf(stderr, "photon-sim run: %s\n", err);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -259,6 +282,15 @@ int cmd_run(int argc, char **argv)
     }
     if (speed <= 0)
         speed = 1;
+    if (!view_opts_check(&vo, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (print_layout) {
+        view_print_layout(&vo, stdout);
+        return EXIT_OK;
+    }
+    vo.quiet = r.quiet;
 
     if (session_open(&r.s, &so, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
@@ -337,6 +369,11 @@ int cmd_run(int argc, char **argv)
     r.r.speed = speed;
     if (realtime)
         r.r.slice_ps = 10 * PS_PER_MS;
+    if (view_start(&view, &vo, &r.s, &r.r, r.until || timeout >= 0, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        rc = EXIT_USAGE;
+        goto out;
+    }
     double wall0 = wall_seconds();
     stop_reason why = runner_run(&r.r, deadline);
     double wall = wall_seconds() - wall0;
@@ -349,7 +386,10 @@ int cmd_run(int argc, char **argv)
                wall > 0 ? (double)c->insns / 1e6 / wall : 0, (double)c->idle_ps / PS_PER_S,
                (unsigned long long)c->exceptions);
     }
-    if (why == STOP_ERROR)
+    shot_failed = view_finish(view) < 0;
+    if (shot_failed)
+        rc = EXIT_USAGE;
+    else if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
     else if (runner_interrupted())
         rc = 130;
@@ -373,6 +413,7 @@ int cmd_run(int argc, char **argv)
             rc = EXIT_INTERNAL;
     }
 out:
+    view_free(view);
     if (tracef)
         fclose(tracef);
     if (r.usart_out && r.usart_out != stdout)
