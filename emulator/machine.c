@@ -312,7 +312,8 @@ stop_reason machine_run(machine *m, uint64_t until_ps)
     m->stop_why = STOP_NONE;
     clock_arm(&m->clock, &m->deadline, until_ps);
     while (!m->stop_flag) {
-        if (m->reset_flag && !c->held_in_reset) {
+        if (m->reset_flag) {
+            /* while NRST is held the chip stays in this reset state */
             machine_reset(m, m->reset_why);
             continue;
         }
