@@ -270,9 +270,9 @@ static bool convert(parse_ctx *pc, yaml_document_t *doc, yaml_node_t *node, scn_
                 return perr(pc, kl, "a mapping key must be a plain name");
             const char *key = (const char *)kn->data.scalar.value;
             for (size_t j = 0; j < i; j++)
-                if (!strcmp(out->keys[j], key))
-                    return perr(pc, kl, "'%s' appears twice (first on line %d)", key,
-                                out->key_lines[j]);
+                if (!strcmp(out->keys[j], key)) /* reported; parsing goes on */
+                    perr(pc, kl, "'%s' appears twice (first on line %d)", key,
+                         out->key_lines[j]);
             out->keys[i] = arena_strdup(&pc->sc->ar, key);
             out->key_lines[i] = kl;
             if (!convert(pc, doc, vn, &out->items[i], depth + 1))
@@ -1166,9 +1166,17 @@ static bool parse_step(parse_ctx *pc, const scn_val *v, scn_step *st)
                 p += n + (e ? 1 : 0);
             }
             if (!found) {
+                /* the known keys as a list, for a suggestion */
+                char kb[256], sug[80];
+                const char *kl2[32];
+                size_t nk = 0;
+                snprintf(kb, sizeof(kb), "%s", t->keys ? t->keys : "");
+                for (char *tok = strtok(kb, " "); tok && nk < 32; tok = strtok(NULL, " "))
+                    kl2[nk++] = tok;
+                suggest(k, kl2, nk, sug, sizeof(sug));
                 if (t->keys && *t->keys)
-                    ok = perr(pc, arg->key_lines[i], "%s: unknown key '%s' (known: %s)",
-                              t->name, k, t->keys);
+                    ok = perr(pc, arg->key_lines[i], "%s: unknown key '%s'%s (known: %s)",
+                              t->name, k, sug, t->keys);
                 else
                     ok = perr(pc, arg->key_lines[i], "%s takes no arguments", t->name);
             }
