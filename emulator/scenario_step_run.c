@@ -192,28 +192,31 @@ static scn_status run_run(scn *s, scn_step *st)
         return SCN_ERROR;
     }
     scn_event(s, "run: %s%s", a->command, a->running ? " (the device keeps running)" : "");
+    /* The runner waits for the command: with the device running (paced to
+     * the wall clock) or halted (virtual time stands still); either way
+     * Ctrl-C ends the wait and the command is killed. */
     scn_status rc = SCN_PASS;
+    runner *r = scn_runner(s);
+    bool rt = r->realtime, halted = r->halted;
+    uint64_t slice = r->slice_ps;
     if (a->running) {
-        runner *r = scn_runner(s);
-        bool rt = r->realtime;
-        uint64_t slice = r->slice_ps;
         r->realtime = true;
         r->slice_ps = 10 * PS_PER_MS;
-        scn_set_poller(s, poll_cmd, &c);
-        scn_wait w = scn_run_until(s, UINT64_MAX);
-        scn_set_poller(s, NULL, NULL);
-        r->realtime = rt;
-        r->slice_ps = slice;
-        if (w == SCN_WAIT_ERROR) {
-            if (!c.exited && !c.timed_out) {
-                kill(-pid, SIGKILL);
-                waitpid(pid, NULL, 0);
-            }
-            rc = SCN_ERROR;
-        }
     } else {
-        while (!check(&c, 100))
-            ;
+        r->halted = true;
+    }
+    scn_set_poller(s, poll_cmd, &c);
+    scn_wait w = scn_run_until(s, UINT64_MAX);
+    scn_set_poller(s, NULL, NULL);
+    r->realtime = rt;
+    r->halted = halted;
+    r->slice_ps = slice;
+    if (w == SCN_WAIT_ERROR) {
+        if (!c.exited && !c.timed_out) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        rc = SCN_ERROR;
     }
     close(fds[0]);
     if (rc == SCN_PASS) {
