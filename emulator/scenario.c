@@ -1364,6 +1364,11 @@ struct scn {
         void *ctx;
     } at_end[16];
     int nat_end;
+    struct {
+        const void *key;
+        void *value;
+    } ext[16];
+    int n_ext;
     /* the current step's report */
     sbuf expected, seen, notes;
     sbuf log;
@@ -1407,6 +1412,28 @@ void scn_at_end(scn *s, void (*fn)(void *), void *ctx)
         s->at_end[s->nat_end].fn = fn;
         s->at_end[s->nat_end].ctx = ctx;
         s->nat_end++;
+    }
+}
+
+void *scn_get_ext(scn *s, const void *key)
+{
+    for (int i = 0; i < s->n_ext; i++)
+        if (s->ext[i].key == key)
+            return s->ext[i].value;
+    return NULL;
+}
+
+void scn_set_ext(scn *s, const void *key, void *value)
+{
+    for (int i = 0; i < s->n_ext; i++)
+        if (s->ext[i].key == key) {
+            s->ext[i].value = value;
+            return;
+        }
+    if (s->n_ext < 16) {
+        s->ext[s->n_ext].key = key;
+        s->ext[s->n_ext].value = value;
+        s->n_ext++;
     }
 }
 
@@ -1548,6 +1575,14 @@ void scn_serial_feed(scn *s, const char *port, const uint8_t *buf, size_t n)
 static void usart1_tx(void *ctx, uint8_t b)
 {
     scn_serial_feed(ctx, "usart1", &b, 1);
+}
+
+/* USART1 (TX pin) into the evidence: an attach hook (scenario_steps.c). */
+void scn_attach_usart1(scn *s)
+{
+    photon *p = scn_photon(s);
+    p->usart[1].tx = usart1_tx;
+    p->usart[1].tx_ctx = s;
 }
 
 static bool step_poll(void *ctx, runner *r, int wait_ms)
@@ -1705,8 +1740,6 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
         free(s);
         return;
     }
-    p->usart[1].tx = usart1_tx;
-    p->usart[1].tx_ctx = s;
     ledc_init(&s->lc, m);
     led_listen(&p->led, ledc_feed, &s->lc);
     ledc_listen(&s->lc, on_pattern, s);
@@ -1723,6 +1756,8 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
                sc->state ? "" : " (fresh)");
         fflush(stdout);
     }
+    for (int i = 0; scenario_attach_hooks[i]; i++)
+        scenario_attach_hooks[i](s);
     session_power_on(&s->s); /* the reset hook records "power-on" */
 
     res->status = SCN_PASS;

@@ -75,6 +75,13 @@ typedef struct scn_step_type {
 extern const scn_step_type *const scenario_step_types[];
 const scn_step_type *scenario_find_step(const char *name);
 
+/* Called for every scenario once its device is set up (images loaded),
+ * before it is powered on: e.g. to wire a serial port to scn_serial_feed()
+ * or start a server (stop it with scn_at_end). NULL-terminated list in
+ * scenario_steps.c. */
+typedef void (*scn_attach_fn)(scn *s);
+extern const scn_attach_fn scenario_attach_hooks[];
+
 /* ---- reading arguments (parsers) ------------------------------------------ */
 /* Each returns false after recording an error that names file:line. When
  * `required` is false and the key is absent, they return true and leave
@@ -139,6 +146,10 @@ void scn_on_reset(scn *s, void (*fn)(void *ctx, reset_kind kind), void *ctx);
 void scn_set_poller(scn *s, bool (*poll)(void *ctx, runner *r, int wait_ms), void *ctx);
 /* Called once when the scenario ends (pass or fail), e.g. to stop a server. */
 void scn_at_end(scn *s, void (*fn)(void *ctx), void *ctx);
+/* Per-scenario state of an extension, found by a key of its own (the
+ * address of a static variable): NULL until set. Free it with scn_at_end. */
+void *scn_get_ext(scn *s, const void *key);
+void scn_set_ext(scn *s, const void *key, void *value);
 
 /* Serial output from any port ("usart1", "usb"): kept for the evidence and
  * passed to scn_on_serial hooks line by line. */

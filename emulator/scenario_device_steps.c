@@ -273,8 +273,9 @@ const scn_step_type scn_step_wait_led = {
     .keys = "pattern timeout",
     .main_key = "pattern",
     .summary = "wait until the LED shows a pattern (\"blinking yellow\", \"breathing cyan "
-               "4s\", \"solid white\", \"SOS 1\", \"off\"); fails at `timeout` (default: "
-               "the scenario's step-timeout, 30 s)",
+               "4s\", \"solid white\", \"SOS 1\", \"off\"), at once if it already does; "
+               "patterns seen before the last reset do not count; fails at `timeout` "
+               "(default: the scenario's step-timeout, 30 s)",
     .parse = parse_wait_led,
     .run = run_wait_led,
 };

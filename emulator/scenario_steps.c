@@ -1,6 +1,7 @@
 /* The scenario steps photon-sim knows. To add a step: write its
- * scn_step_type in a file of its own (see scenario.h and
- * scenario_device_steps.c for examples) and add one line here. */
+ * scn_step_type in a file of its own (see scenario.h, and
+ * scenario_device_steps.c / scenario_step_run.c for examples) and add one
+ * line here (test_scenario_parse checks that names are unique). */
 #include <string.h>
 
 #include "scenario.h"
@@ -12,6 +13,8 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
     scn_step_corrupt_flash, scn_step_expect_memory, scn_step_write_memory;
 /* scenario_step_run.c */
 extern const scn_step_type scn_step_run;
+/* scenario.c */
+void scn_attach_usart1(scn *s);
 
 const scn_step_type *const scenario_step_types[] = {
     /* device */
@@ -34,6 +37,13 @@ const scn_step_type *const scenario_step_types[] = {
     /* the host */
     &scn_step_run,
     /* USB, serial, Wi-Fi steps: one line each, here */
+    NULL,
+};
+
+/* Set-up for every scenario (e.g. wiring a serial port to the evidence):
+ * one line each, here. */
+const scn_attach_fn scenario_attach_hooks[] = {
+    scn_attach_usart1,
     NULL,
 };
 

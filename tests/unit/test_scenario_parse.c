@@ -208,12 +208,35 @@ static void test_device(void **st)
     assert_has(parse("device: [a]\nsteps: [reset]\n"), "t.yaml:1: device: expected a mapping");
 }
 
+/* Every registered step is complete and its name is unique. */
+static void test_registry(void **st)
+{
+    (void)st;
+    int n = 0;
+    for (int i = 0; scenario_step_types[i]; i++, n++) {
+        const scn_step_type *t = scenario_step_types[i];
+        assert_non_null(t->name);
+        assert_non_null(t->run);
+        assert_non_null(t->summary);
+        assert_ptr_equal(scenario_find_step(t->name), t);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(scenario_step_types[j]->name, t->name);
+        if (t->main_key) /* the short form's key is one of the keys */
+            assert_non_null(strstr(t->keys, t->main_key));
+        if (!t->parse) /* a step without a parser takes no keys */
+            assert_true(!t->keys || !*t->keys);
+    }
+    assert_true(n >= 15);
+    assert_null(scenario_find_step("no-such-step"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),       cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_alias_bomb),  cmocka_unit_test(test_steps),
         cmocka_unit_test(test_values),      cmocka_unit_test(test_device),
+        cmocka_unit_test(test_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
