@@ -1245,6 +1245,11 @@ scenario *scenario_parse(const char *path, const char *text, scn_error_list *err
     size_t len;
     if (!text) {
         char err[512];
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            perr(&pc, 0, "is a directory, not a scenario file");
+            goto fail;
+        }
         owned = (char *)read_file(path, &len, 4u << 20, err, sizeof(err));
         if (!owned) {
             perr(&pc, 0, "%s", strstr(err, ": ") ? strstr(err, ": ") + 2 : err);

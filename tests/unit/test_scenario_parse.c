@@ -208,6 +208,44 @@ static void test_device(void **st)
     assert_has(parse("device: [a]\nsteps: [reset]\n"), "t.yaml:1: device: expected a mapping");
 }
 
+/* Every prefix of a valid file, and the file with any one byte replaced,
+ * parses or is refused with messages: never a crash (run under ASan). */
+static void test_mutations(void **st)
+{
+    (void)st;
+    static const char good[] =
+        "name: m\n"
+        "device:\n  seed: 3\n  fast-flash: true\n"
+        "steps:\n"
+        "  - hold: {button: setup, for: 1s}\n"
+        "  - name: x\n    wait-led: {pattern: blinking yellow 200ms, timeout: 3s}\n"
+        "  - expect-module: {address: system-part1+0x0, version: \">= 1\", dependencies: []}\n"
+        "  - expect-memory: {address: RTC_BKP4R, value: 0x1ADEACC0, mask: 0xFFFF}\n"
+        "  - corrupt-flash: {address: 0x08020184, length: 4, xor: 0x0F}\n"
+        "  - run: {command: \"true\", exit: 0, output: \"a|b\"}\n"
+        "  - write-flash: {address: dct1, bytes: \"00 11 22\", erase: true}\n";
+    static char buf[sizeof(good)];
+    size_t n = strlen(good);
+    int parsed = 0;
+    for (size_t cut = 0; cut <= n; cut++) {
+        memcpy(buf, good, cut);
+        buf[cut] = 0;
+        parse(buf);
+        parsed += out[0] == 0;
+    }
+    static const char subst[] = {'\0', ' ', ':', '-', '{', '}', '[', '"', '\'', '&', '*',
+                                 '\n', '\t', '#', '!', '|', '>', '%', '@', '\xff'};
+    for (size_t i = 0; i < n; i += 3)
+        for (size_t k = 0; k < sizeof(subst); k++) {
+            memcpy(buf, good, n + 1);
+            buf[i] = subst[k];
+            parse(buf); /* a NUL simply ends the text early */
+        }
+    memcpy(buf, good, n + 1);
+    assert_string_equal(parse(buf), "");
+    assert_true(parsed >= 1);
+}
+
 /* Every registered step is complete and its name is unique. */
 static void test_registry(void **st)
 {
@@ -236,7 +274,7 @@ int main(void)
         cmocka_unit_test(test_valid),       cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_alias_bomb),  cmocka_unit_test(test_steps),
         cmocka_unit_test(test_values),      cmocka_unit_test(test_device),
-        cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_registry),    cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
