@@ -2,6 +2,7 @@
  * the LED, flash and memory. Each step is a scn_step_type (scenario.h);
  * they are listed in scenario_steps.c. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,23 @@ static machine *M(scn *s)
 static const char *tstr(uint64_t ps, char *b, size_t n)
 {
     return scn_fmt_time(ps, b, n);
+}
+
+/* Append to a comma-separated list in `buf`. */
+__attribute__((format(printf, 3, 4))) static void appendf(char *buf, size_t cap,
+                                                          const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    if (n && n + 2 < cap) {
+        strcat(buf, ", ");
+        n += 2;
+    }
+    if (n + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- reset, power-cycle ------------------------------------------------------ */
@@ -831,34 +849,33 @@ static scn_status run_expect_module(scn *s, scn_step *st)
         return SCN_FAIL;
     }
     char want[512] = "", got[512] = "";
-    size_t wn = 0, gn = 0;
-#define MISMATCH(...)                                                                  \
-    do {                                                                               \
-        wn += (size_t)snprintf(want + wn, wn < sizeof(want) ? sizeof(want) - wn : 0,   \
-                               "%s", wn ? ", " : "");                                  \
-        gn += (size_t)snprintf(got + gn, gn < sizeof(got) ? sizeof(got) - gn : 0, "%s", \
-                               gn ? ", " : "");                                        \
-        __VA_ARGS__;                                                                   \
-    } while (0)
-#define W(...) (wn += (size_t)snprintf(want + wn, wn < sizeof(want) ? sizeof(want) - wn : 0, __VA_ARGS__))
-#define G(...) (gn += (size_t)snprintf(got + gn, gn < sizeof(got) ? sizeof(got) - gn : 0, __VA_ARGS__))
-    if (w->func >= 0 && mi.func != w->func)
-        MISMATCH(W("function %s", module_func_name((uint8_t)w->func)),
-                 G("function %s", module_func_name(mi.func)));
+    if (w->func >= 0 && mi.func != w->func) {
+        appendf(want, sizeof(want), "function %s", module_func_name((uint8_t)w->func));
+        appendf(got, sizeof(got), "function %s", module_func_name(mi.func));
+    }
     const struct { const char *n; const cmp_val *c; uint64_t v; bool hex; } nums[] = {
         {"index", &w->index, mi.index, false},    {"version", &w->version, mi.version, false},
         {"platform", &w->platform, mi.platform, false}, {"start", &w->start, mi.start, true},
         {"end", &w->end, mi.end, true},
     };
-    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-        if (nums[i].c->set && !cmp_ok(nums[i].c, nums[i].v))
-            MISMATCH(W(nums[i].hex ? "%s %s0x%08" PRIx64 : "%s %s%" PRIu64, nums[i].n,
-                       cmp_names[nums[i].c->op], nums[i].c->v),
-                     G(nums[i].hex ? "%s 0x%08" PRIx64 : "%s %" PRIu64, nums[i].n, nums[i].v));
-    if (w->crc >= 0 && mi.crc_ok != (w->crc == 1))
-        MISMATCH(W("CRC %s", w->crc ? "ok" : "bad"),
-                 G("CRC %s (stored %08x, computed %08x)", mi.crc_ok ? "ok" : "MISMATCH",
-                   mi.crc_stored, mi.crc_computed));
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        if (!nums[i].c->set || cmp_ok(nums[i].c, nums[i].v))
+            continue;
+        if (nums[i].hex) {
+            appendf(want, sizeof(want), "%s %s0x%08" PRIx64, nums[i].n,
+                    cmp_names[nums[i].c->op], nums[i].c->v);
+            appendf(got, sizeof(got), "%s 0x%08" PRIx64, nums[i].n, nums[i].v);
+        } else {
+            appendf(want, sizeof(want), "%s %s%" PRIu64, nums[i].n, cmp_names[nums[i].c->op],
+                    nums[i].c->v);
+            appendf(got, sizeof(got), "%s %" PRIu64, nums[i].n, nums[i].v);
+        }
+    }
+    if (w->crc >= 0 && mi.crc_ok != (w->crc == 1)) {
+        appendf(want, sizeof(want), "CRC %s", w->crc ? "ok" : "bad");
+        appendf(got, sizeof(got), "CRC %s (stored %08x, computed %08x)",
+                mi.crc_ok ? "ok" : "MISMATCH", mi.crc_stored, mi.crc_computed);
+    }
     if (w->has_deps) {
         module_dep have[2];
         size_t nh = 0;
@@ -874,22 +891,17 @@ static scn_status run_expect_module(scn *s, scn_step *st)
             same = f;
         }
         if (!same) {
-            char b[48];
-            MISMATCH((void)0);
-            W("dependencies [");
-            for (size_t i = 0; i < w->ndeps; i++)
-                W("%s%s", i ? ", " : "", module_dep_str(&w->deps[i], b, sizeof(b)));
-            W("]");
-            G("dependencies [");
-            for (size_t i = 0; i < nh; i++)
-                G("%s%s", i ? ", " : "", module_dep_str(&have[i], b, sizeof(b)));
-            G("]");
+            char b[2][48];
+            appendf(want, sizeof(want), "dependencies [%s%s%s]",
+                    w->ndeps > 0 ? module_dep_str(&w->deps[0], b[0], sizeof(b[0])) : "",
+                    w->ndeps > 1 ? ", " : "",
+                    w->ndeps > 1 ? module_dep_str(&w->deps[1], b[1], sizeof(b[1])) : "");
+            appendf(got, sizeof(got), "dependencies [%s%s%s]",
+                    nh > 0 ? module_dep_str(&have[0], b[0], sizeof(b[0])) : "",
+                    nh > 1 ? ", " : "", nh > 1 ? module_dep_str(&have[1], b[1], sizeof(b[1])) : "");
         }
     }
-#undef MISMATCH
-#undef W
-#undef G
-    if (!wn)
+    if (!want[0])
         return SCN_PASS;
     scn_expected(s, "%s (module at 0x%08x)", want, w->addr);
     scn_seen(s, "%s", got);

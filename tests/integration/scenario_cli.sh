@@ -73,6 +73,32 @@ else
   echo "FAIL: test firmware not built (TEST_FW=${TEST_FW:-unset})"; fails=$((fails + 1))
 fi
 
+# ---- flash and module checks say what differs ----------------------------------
+cat > "$TMP/module.yaml" <<'EOF'
+device:
+  images: [bootloader@1.5.0, system-part2@1.5.0]
+steps:
+  - expect-module: {address: system-part2, function: system, index: 2, crc: ok, dependencies: ["system.1 >= 1502", "bootloader >= 400"]}
+  - corrupt-flash: {address: bootloader+0x200, xor: 0x01}
+  - expect-module: {address: bootloader, crc: bad}
+  - expect-flash: {address: system-part2, version: 1502}
+  - expect-module: {address: system-part2, version: ">= 2202", dependencies: ["system.1 >= 2202", "bootloader >= 1003"]}
+EOF
+expect_rc 1 "expect-module: a 1.5.0 part is not 2.2.0" -- "$SIM" scenario "$TMP/module.yaml"
+expect_out "module.yaml:8: step 5 of 5 failed" "expect-module: the step"
+expect_out "expected: version >= 2202, dependencies \\[system.1 >= 2202, bootloader >= 1003\\]" "expect-module: expected"
+expect_out "seen: +version 1502, dependencies \\[system.1 >= 1502, bootloader >= 400\\]" "expect-module: seen"
+cat > "$TMP/flash.yaml" <<'EOF'
+device:
+  images: [bootloader@2.2.0]
+steps:
+  - expect-flash: {file: bootloader@2.2.0}
+  - corrupt-flash: {address: 0x08000300, length: 2}
+  - expect-flash: {file: bootloader@2.2.0}
+EOF
+expect_rc 1 "expect-flash: corrupted bytes are found" -- "$SIM" scenario "$TMP/flash.yaml"
+expect_out "seen: +2 bytes differ; the first at 0x08000300 holds 0x" "expect-flash: where"
+
 # ---- the run step --------------------------------------------------------------
 cat > "$TMP/run.yaml" <<'EOF'
 steps:
