@@ -21,10 +21,15 @@ const char *scn_fmt_time(uint64_t ps, char *buf, size_t n)
 
 /* ---- running ---------------------------------------------------------------------- */
 
+#define SERIAL_PENDING_MAX (1u << 20)
+
 typedef struct serial_port {
     char name[16];
-    char buf[256];
+    char buf[256]; /* the line being assembled (evidence) */
     size_t n;
+    char *out;     /* output not consumed yet, from absolute offset `base` */
+    size_t on, ocap;
+    uint64_t base;
 } serial_port;
 
 typedef struct serial_line {
@@ -52,7 +57,7 @@ struct scn {
     /* the current step's hooks */
     pattern_listener led_fn;
     void *led_ctx;
-    void (*serial_fn)(void *, const char *, const char *);
+    void (*serial_fn)(void *, const char *);
     void *serial_ctx;
     void (*reset_fn)(void *, reset_kind);
     void *reset_ctx;
@@ -87,7 +92,7 @@ void scn_on_led(scn *s, pattern_listener fn, void *ctx)
     s->led_ctx = ctx;
 }
 
-void scn_on_serial(scn *s, void (*fn)(void *, const char *, const char *), void *ctx)
+void scn_on_serial(scn *s, void (*fn)(void *, const char *), void *ctx)
 {
     s->serial_fn = fn;
     s->serial_ctx = ctx;
@@ -235,25 +240,52 @@ static void on_reset(void *ctx, reset_kind kind)
         s->reset_fn(s->reset_ctx, kind);
 }
 
-void scn_serial_feed(scn *s, const char *port, const uint8_t *buf, size_t n)
+static serial_port *find_port(scn *s, const char *port)
 {
-    serial_port *sp = NULL;
     for (int i = 0; i < s->nports; i++)
         if (!strcmp(s->ports[i].name, port))
-            sp = &s->ports[i];
+            return &s->ports[i];
+    return NULL;
+}
+
+/* Keep `c` in the port's unconsumed output. */
+static void pending_add(serial_port *sp, char c)
+{
+    if (sp->on == SERIAL_PENDING_MAX) { /* drop the oldest half */
+        size_t drop = SERIAL_PENDING_MAX / 2;
+        memmove(sp->out, sp->out + drop, sp->on - drop);
+        sp->on -= drop;
+        sp->base += drop;
+    }
+    if (sp->on == sp->ocap) {
+        size_t cap = sp->ocap ? sp->ocap * 2 : 4096;
+        char *o = realloc(sp->out, cap);
+        if (!o)
+            return;
+        sp->out = o;
+        sp->ocap = cap;
+    }
+    sp->out[sp->on++] = c;
+}
+
+void scn_serial_feed(scn *s, const char *port, const uint8_t *buf, size_t n)
+{
+    serial_port *sp = find_port(s, port);
     if (!sp) {
         if (s->nports == 4)
             return;
         sp = &s->ports[s->nports++];
+        memset(sp, 0, sizeof(*sp));
         snprintf(sp->name, sizeof(sp->name), "%s", port);
-        sp->n = 0;
     }
     for (size_t i = 0; i < n; i++) {
         uint8_t c = buf[i];
         if (c == '\r')
             continue;
+        char t = c == '\n' ? '\n' : (char)(c >= 0x20 && c < 0x7F ? c : '.');
+        pending_add(sp, t);
         if (c != '\n' && sp->n + 1 < sizeof(sp->buf)) {
-            sp->buf[sp->n++] = (char)(c >= 0x20 && c < 0x7F ? c : '.');
+            sp->buf[sp->n++] = t;
             continue;
         }
         sp->buf[sp->n] = 0;
@@ -263,12 +295,36 @@ void scn_serial_feed(scn *s, const char *port, const uint8_t *buf, size_t n)
         snprintf(l->port, sizeof(l->port), "%s", port);
         l->text = strdup(sp->buf);
         s->nlines++;
-        if (s->serial_fn)
-            s->serial_fn(s->serial_ctx, port, sp->buf);
         sp->n = 0;
         if (c != '\n') /* an overlong line continues */
-            sp->buf[sp->n++] = (char)c;
+            sp->buf[sp->n++] = t;
     }
+    if (s->serial_fn && n)
+        s->serial_fn(s->serial_ctx, sp->name);
+}
+
+const char *scn_serial_port(scn *s, int i)
+{
+    return i >= 0 && i < s->nports ? s->ports[i].name : NULL;
+}
+
+const char *scn_serial_output(scn *s, const char *port, uint64_t *base, size_t *len)
+{
+    serial_port *sp = find_port(s, port);
+    *base = sp ? sp->base : 0;
+    *len = sp ? sp->on : 0;
+    return sp && sp->out ? sp->out : "";
+}
+
+void scn_serial_consume(scn *s, const char *port, uint64_t upto)
+{
+    serial_port *sp = find_port(s, port);
+    if (!sp || upto <= sp->base)
+        return;
+    size_t k = upto - sp->base > sp->on ? sp->on : (size_t)(upto - sp->base);
+    memmove(sp->out, sp->out + k, sp->on - k);
+    sp->on -= k;
+    sp->base += k;
 }
 
 static void usart1_tx(void *ctx, uint8_t b)
@@ -524,6 +580,8 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     free(s->tl);
     for (int i = 0; i < SERIAL_KEEP; i++)
         free(s->lines[i].text);
+    for (int i = 0; i < s->nports; i++)
+        free(s->ports[i].out);
     free(s->expected.s);
     free(s->seen.s);
     free(s->notes.s);

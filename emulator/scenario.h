@@ -140,8 +140,8 @@ void scn_done(scn *s);
 
 /* Hooks for the current step only (cleared when it ends). */
 void scn_on_led(scn *s, pattern_listener fn, void *ctx);
-void scn_on_serial(scn *s, void (*fn)(void *ctx, const char *port, const char *line),
-                   void *ctx);
+/* New serial output arrived on `port` (see scn_serial_output). */
+void scn_on_serial(scn *s, void (*fn)(void *ctx, const char *port), void *ctx);
 void scn_on_reset(scn *s, void (*fn)(void *ctx, reset_kind kind), void *ctx);
 void scn_set_poller(scn *s, bool (*poll)(void *ctx, runner *r, int wait_ms), void *ctx);
 /* Called once when the scenario ends (pass or fail), e.g. to stop a server. */
@@ -151,9 +151,18 @@ void scn_at_end(scn *s, void (*fn)(void *ctx), void *ctx);
 void *scn_get_ext(scn *s, const void *key);
 void scn_set_ext(scn *s, const void *key, void *value);
 
-/* Serial output from any port ("usart1", "usb"): kept for the evidence and
- * passed to scn_on_serial hooks line by line. */
+/* Serial output from any port ("usart1", "usb"): kept for the evidence
+ * (the last lines) and for waits (scn_serial_output), then scn_on_serial. */
 void scn_serial_feed(scn *s, const char *port, const uint8_t *buf, size_t n);
+/* The ports that have had output: names by index, NULL past the last. */
+const char *scn_serial_port(scn *s, int i);
+/* A port's output not yet consumed, as text: '\n' ends lines, '\r' is
+ * dropped, other control bytes are '.'. Offsets count from the start of
+ * the scenario: the text returned starts at *base (older output beyond
+ * 1 MB is dropped) and is *len bytes long (not NUL-terminated). */
+const char *scn_serial_output(scn *s, const char *port, uint64_t *base, size_t *len);
+/* Mark a port's output before absolute offset `upto` as consumed. */
+void scn_serial_consume(scn *s, const char *port, uint64_t upto);
 
 /* The LED pattern recognised since the last reset (kind LP_NONE if none
  * yet), and when it started. */

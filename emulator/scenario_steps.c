@@ -11,6 +11,8 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
     scn_step_release, scn_step_hold, scn_step_wait, scn_step_wait_led, scn_step_expect_led,
     scn_step_expect_flash, scn_step_expect_module, scn_step_write_flash,
     scn_step_corrupt_flash, scn_step_expect_memory, scn_step_write_memory;
+/* scenario_serial_steps.c */
+extern const scn_step_type scn_step_wait_serial;
 /* scenario_step_run.c */
 extern const scn_step_type scn_step_run;
 /* scenario.c */
@@ -34,6 +36,8 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_corrupt_flash,
     &scn_step_expect_memory,
     &scn_step_write_memory,
+    /* serial output */
+    &scn_step_wait_serial,
     /* the host */
     &scn_step_run,
     /* USB, serial, Wi-Fi steps: one line each, here */

@@ -69,6 +69,21 @@ EOF
     expect_rc 0 "JUnit is well-formed XML" -- xmllint --noout "$TMP/fail.xml"
     expect_rc 0 "JUnit (bad input) is well-formed XML" -- xmllint --noout "$TMP/bad.xml"
   fi
+  # wait-serial: finds lines (and the unfinished one), consumes what it matched
+  cat > "$TMP/serial.yaml" <<EOF
+device:
+  images: [{file: $fw, address: 0x08000000}]
+steps:
+  - wait-serial: tail-chaining
+  - wait-serial: {match: "^PASS\$", port: usart1, timeout: 1s}
+  - name: already consumed
+    wait-serial: {text: exceptions, timeout: 500ms}
+EOF
+  expect_rc 1 "wait-serial: a consumed line does not match again" -- "$SIM" scenario -v "$TMP/serial.yaml"
+  expect_out "usart1: ok   tail-chaining" "wait-serial: the matched line is in the timeline"
+  expect_out "serial.yaml:7: step 3 of 3 failed: wait-serial" "wait-serial: the third wait fails"
+  expect_out "expected: a line containing \"exceptions\" within 0.500 s" "wait-serial: expected"
+  expect_out "at 0.53[0-9] s of virtual time" "wait-serial: at its timeout"
 else
   echo "FAIL: test firmware not built (TEST_FW=${TEST_FW:-unset})"; fails=$((fails + 1))
 fi
