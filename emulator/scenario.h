@@ -1,15 +1,21 @@
 /* Scenario files: YAML that sets up a device, drives it (buttons, resets,
  * virtual time, host commands) and checks what it does (LED patterns,
- * flash, memory). `photon-sim scenario FILE...` runs them.
+ * serial output, flash, memory). `photon-sim scenario FILE...` runs them.
  *
- * This header is also the extension API: a new step is a `scn_step_type`
- * (name, keys, parser, runner) listed in scenario_steps.c. Its parser reads
- * arguments with the scn_arg_* helpers (errors name file:line by
- * themselves); its runner drives the device with scn_run_until() and
- * per-step hooks (scn_on_led, scn_on_serial, scn_on_reset, scn_set_poller)
- * that are removed when the step ends, and reports a failure with
- * scn_expected()/scn_seen(). The core adds the evidence (LED timeline, last
- * serial lines) to every failure. */
+ * This header is also the extension API. A new step is a `scn_step_type`
+ * (name, keys, short-form key, summary, parser, runner) in a file of its
+ * own, listed with one line in scenario_steps.c:
+ *  - its parser reads arguments with the scn_arg_* helpers (errors name
+ *    file:line by themselves) and keeps them in st->data (scn_alloc);
+ *  - its runner drives the device with scn_run_until() and per-step hooks
+ *    (scn_on_led, scn_on_serial, scn_on_reset, scn_set_poller for host
+ *    I/O) that are removed when the step ends, and reports a failure with
+ *    scn_expected()/scn_seen()/scn_note(); the core adds the evidence (LED
+ *    timeline, last serial lines) to every failure;
+ *  - set-up for every scenario (e.g. feeding a serial port into
+ *    scn_serial_feed) is an attach hook, also listed in scenario_steps.c;
+ *    state that lives as long as a scenario goes in scn_set_ext() and is
+ *    released by scn_at_end(). */
 #ifndef PHOTON_SCENARIO_H
 #define PHOTON_SCENARIO_H
 
