@@ -35,7 +35,7 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
     done
   sed -nE 's/^([0-9]+) scenarios: .*; ([0-9.]+) s virtual in ([0-9.]+) s wall \(([0-9.]+)x real time\)$/| **total** (\1 scenarios) | | **\2** | **\3** | **\4x** |/p' "$log"
   echo
-  echo "The DFU scenarios are fast because the bootloader idles in DFU mode (the idle"
-  echo "loop is skipped in virtual time); scenarios that boot Device OS run its"
-  echo "FreeRTOS system and dominate the wall time."
+  echo "DFU mode is fast: the bootloader idles there and idle time is skipped. The slow"
+  echo "ones hold SETUP (the bootloader busy-polls the button while it is held: about"
+  echo "0.5x real time) or boot Device OS (safe_mode_setup_1s does both)."
 } >"$out"
