@@ -35,7 +35,6 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
     done
   sed -nE 's/^([0-9]+) scenarios: .*; ([0-9.]+) s virtual in ([0-9.]+) s wall \(([0-9.]+)x real time\)$/| **total** (\1 scenarios) | | **\2** | **\3** | **\4x** |/p' "$log"
   echo
-  echo "DFU mode is fast: the bootloader idles there and idle time is skipped. The slow"
-  echo "ones hold SETUP (the bootloader busy-polls the button while it is held: about"
-  echo "0.5x real time) or boot Device OS (safe_mode_setup_1s does both)."
+  echo "DFU mode and the bootloader's button wait are idle loops, skipped to the next event;"
+  echo "booting Device OS is busy code and runs near real time."
 } >"$out"
