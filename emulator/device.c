@@ -14,6 +14,20 @@ const char *reset_kind_name(reset_kind k)
     return "?";
 }
 
+void device_init(device *d, const char *name, uint32_t base, uint32_t size,
+                 uint32_t (*read)(device *, uint32_t, unsigned),
+                 void (*write)(device *, uint32_t, uint32_t, unsigned),
+                 void (*reset)(device *, reset_kind), const reg_name *regs)
+{
+    d->name = name;
+    d->base = base;
+    d->size = size;
+    d->read = read;
+    d->write = write;
+    d->reset = reset;
+    d->regs = regs;
+}
+
 const char *device_reg_name(const device *d, uint32_t off)
 {
     if (!d->regs)

@@ -47,6 +47,12 @@ struct device {
 #define container_of(ptr, type, member)                                        \
     ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* Fill in a device's identity and its register functions. */
+void device_init(device *d, const char *name, uint32_t base, uint32_t size,
+                 uint32_t (*read)(device *, uint32_t, unsigned),
+                 void (*write)(device *, uint32_t, uint32_t, unsigned),
+                 void (*reset)(device *, reset_kind), const reg_name *regs);
+
 /* Name of the register at `off`, or NULL. */
 const char *device_reg_name(const device *d, uint32_t off);
 

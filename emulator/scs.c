@@ -467,13 +467,8 @@ static void scs_reset(device *d, reset_kind kind)
 void scs_init(scs *s, machine *m)
 {
     memset(s, 0, sizeof(*s));
-    s->dev.name = "SCS";
-    s->dev.base = SCS_BASE;
-    s->dev.size = SCS_SIZE;
-    s->dev.read = scs_read;
-    s->dev.write = scs_write;
-    s->dev.reset = scs_reset;
-    s->dev.regs = scs_regs;
+    device_init(&s->dev, "SCS", SCS_BASE, SCS_SIZE, scs_read, scs_write,
+                scs_reset, scs_regs);
     s->dev.m = m;
     clock_event_init(&s->st_event, "systick", st_fire, s);
     s->ccr = R_CCR_STKALIGN_MASK;

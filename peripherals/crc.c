@@ -63,12 +63,7 @@ static void crc_reset(device *d, reset_kind kind)
 void crc_init(stm32_crc *c)
 {
     memset(c, 0, sizeof(*c));
-    c->dev.name = "CRC";
-    c->dev.base = CRC_BASE;
-    c->dev.size = 0x400;
-    c->dev.read = crc_read;
-    c->dev.write = crc_write;
-    c->dev.reset = crc_reset;
-    c->dev.regs = crc_regs;
+    device_init(&c->dev, "CRC", CRC_BASE, 0x400, crc_read, crc_write,
+                crc_reset, crc_regs);
     c->dr = 0xFFFFFFFFu;
 }

@@ -51,13 +51,8 @@ static void dbgmcu_reset(device *dev, reset_kind kind)
 void dbgmcu_init(stm32_dbgmcu *d)
 {
     memset(d, 0, sizeof(*d));
-    d->dev.name = "DBGMCU";
-    d->dev.base = DBGMCU_BASE;
-    d->dev.size = 0x400;
-    d->dev.read = dbgmcu_read;
-    d->dev.write = dbgmcu_write;
-    d->dev.reset = dbgmcu_reset;
-    d->dev.regs = dbgmcu_regs;
+    device_init(&d->dev, "DBGMCU", DBGMCU_BASE, 0x400, dbgmcu_read, dbgmcu_write,
+                dbgmcu_reset, dbgmcu_regs);
     d->idcode = 0x20016411u; /* STM32F2xx, DEV_ID 0x411, revision X */
 }
 
@@ -93,11 +88,7 @@ static void bkpsram_reset(device *dev, reset_kind kind)
 void bkpsram_init(stm32_bkpsram *b, stm32_pwr *pwr)
 {
     memset(b, 0, sizeof(*b));
-    b->dev.name = "BKPSRAM";
-    b->dev.base = BKPSRAM_BASE;
-    b->dev.size = BKPSRAM_SIZE;
-    b->dev.read = bkpsram_read;
-    b->dev.write = bkpsram_write;
-    b->dev.reset = bkpsram_reset;
+    device_init(&b->dev, "BKPSRAM", BKPSRAM_BASE, BKPSRAM_SIZE, bkpsram_read, bkpsram_write,
+                bkpsram_reset, NULL);
     b->pwr = pwr;
 }

@@ -228,13 +228,8 @@ void dma_init(stm32_dma *d, int index)
 {
     memset(d, 0, sizeof(*d));
     d->index = index;
-    d->dev.name = index == 1 ? "DMA1" : "DMA2";
-    d->dev.base = index == 1 ? DMA1_BASE : DMA2_BASE;
-    d->dev.size = 0x400;
-    d->dev.read = dma_read;
-    d->dev.write = dma_write;
-    d->dev.reset = dma_reset;
-    d->dev.regs = dma_regs;
+    device_init(&d->dev, index == 1 ? "DMA1" : "DMA2", index == 1 ? DMA1_BASE : DMA2_BASE, 0x400, dma_read, dma_write,
+                dma_reset, dma_regs);
     for (int n = 0; n < 8; n++)
         d->s[n].fcr = 0x21;
 }

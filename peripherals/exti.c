@@ -126,13 +126,8 @@ static void exti_reset(device *d, reset_kind kind)
 void exti_init(stm32_exti *e)
 {
     memset(e, 0, sizeof(*e));
-    e->dev.name = "EXTI";
-    e->dev.base = EXTI_BASE;
-    e->dev.size = 0x400;
-    e->dev.read = exti_read;
-    e->dev.write = exti_write;
-    e->dev.reset = exti_reset;
-    e->dev.regs = exti_regs;
+    device_init(&e->dev, "EXTI", EXTI_BASE, 0x400, exti_read, exti_write,
+                exti_reset, exti_regs);
 }
 
 /* ---- SYSCFG ------------------------------------------------------------ */
@@ -204,12 +199,7 @@ static void syscfg_reset(device *d, reset_kind kind)
 void syscfg_init(stm32_syscfg *s, stm32_exti *e)
 {
     memset(s, 0, sizeof(*s));
-    s->dev.name = "SYSCFG";
-    s->dev.base = SYSCFG_BASE;
-    s->dev.size = 0x400;
-    s->dev.read = syscfg_read;
-    s->dev.write = syscfg_write;
-    s->dev.reset = syscfg_reset;
-    s->dev.regs = syscfg_regs;
+    device_init(&s->dev, "SYSCFG", SYSCFG_BASE, 0x400, syscfg_read, syscfg_write,
+                syscfg_reset, syscfg_regs);
     s->exti = e;
 }

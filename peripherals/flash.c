@@ -361,13 +361,8 @@ static void flash_reset(device *d, reset_kind kind)
 void flash_init(stm32_flash *f, uint8_t *mem, uint8_t *otp, uint8_t *optbytes)
 {
     memset(f, 0, sizeof(*f));
-    f->dev.name = "FLASH";
-    f->dev.base = FLASHIF_BASE;
-    f->dev.size = 0x400;
-    f->dev.read = flash_read;
-    f->dev.write = flash_write;
-    f->dev.reset = flash_reset;
-    f->dev.regs = flash_regs;
+    device_init(&f->dev, "FLASH", FLASHIF_BASE, 0x400, flash_read, flash_write,
+                flash_reset, flash_regs);
     f->mem = mem;
     f->otp = otp;
     f->optbytes = optbytes;

@@ -216,13 +216,8 @@ void gpio_init(stm32_gpio *g, int port)
 {
     memset(g, 0, sizeof(*g));
     g->port = port;
-    g->dev.name = names[port];
-    g->dev.base = GPIO_BASE(port);
-    g->dev.size = 0x400;
-    g->dev.read = gpio_read;
-    g->dev.write = gpio_write;
-    g->dev.reset = gpio_reset;
-    g->dev.regs = gpio_regs;
+    device_init(&g->dev, names[port], GPIO_BASE(port), 0x400, gpio_read, gpio_write,
+                gpio_reset, gpio_regs);
     for (int p = 0; p < 16; p++)
         g->ext[p] = -1;
 }

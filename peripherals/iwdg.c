@@ -106,13 +106,8 @@ static void iwdg_reset(device *d, reset_kind kind)
 void iwdg_init(stm32_iwdg *w)
 {
     memset(w, 0, sizeof(*w));
-    w->dev.name = "IWDG";
-    w->dev.base = IWDG_BASE;
-    w->dev.size = 0x400;
-    w->dev.read = iwdg_read;
-    w->dev.write = iwdg_write;
-    w->dev.reset = iwdg_reset;
-    w->dev.regs = iwdg_regs;
+    device_init(&w->dev, "IWDG", IWDG_BASE, 0x400, iwdg_read, iwdg_write,
+                iwdg_reset, iwdg_regs);
     w->lsi_hz = 32000;
     w->rlr = 0xFFF;
     clock_event_init(&w->expire, "iwdg", expire, w);

@@ -70,11 +70,6 @@ static void pwr_reset(device *d, reset_kind kind)
 void pwr_init(stm32_pwr *p)
 {
     memset(p, 0, sizeof(*p));
-    p->dev.name = "PWR";
-    p->dev.base = PWR_BASE;
-    p->dev.size = 0x400;
-    p->dev.read = pwr_read;
-    p->dev.write = pwr_write;
-    p->dev.reset = pwr_reset;
-    p->dev.regs = pwr_regs;
+    device_init(&p->dev, "PWR", PWR_BASE, 0x400, pwr_read, pwr_write,
+                pwr_reset, pwr_regs);
 }

@@ -332,12 +332,7 @@ static void rcc_reset(device *d, reset_kind kind)
 void rcc_init(stm32_rcc *r, uint32_t hse_hz)
 {
     memset(r, 0, sizeof(*r));
-    r->dev.name = "RCC";
-    r->dev.base = RCC_BASE;
-    r->dev.size = 0x400;
-    r->dev.read = rcc_read;
-    r->dev.write = rcc_write;
-    r->dev.reset = rcc_reset;
-    r->dev.regs = rcc_regs;
+    device_init(&r->dev, "RCC", RCC_BASE, 0x400, rcc_read, rcc_write,
+                rcc_reset, rcc_regs);
     r->hse_hz = hse_hz;
 }

@@ -97,13 +97,8 @@ static void rng_reset(device *d, reset_kind kind)
 void rng_init(stm32_rng *r, uint64_t seed)
 {
     memset(r, 0, sizeof(*r));
-    r->dev.name = "RNG";
-    r->dev.base = RNG_BASE;
-    r->dev.size = 0x400;
-    r->dev.read = rng_read;
-    r->dev.write = rng_write;
-    r->dev.reset = rng_reset;
-    r->dev.regs = rng_regs;
+    device_init(&r->dev, "RNG", RNG_BASE, 0x400, rng_read, rng_write,
+                rng_reset, rng_regs);
     r->seed = seed;
     r->state = seed;
 }

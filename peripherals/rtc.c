@@ -493,13 +493,8 @@ static void rtc_reset(device *d, reset_kind kind)
 void rtc_init(stm32_rtc *r, stm32_rcc *rcc, stm32_pwr *pwr)
 {
     memset(r, 0, sizeof(*r));
-    r->dev.name = "RTC";
-    r->dev.base = RTC_BASE;
-    r->dev.size = 0x400;
-    r->dev.read = rtc_read;
-    r->dev.write = rtc_write;
-    r->dev.reset = rtc_reset;
-    r->dev.regs = rtc_regs;
+    device_init(&r->dev, "RTC", RTC_BASE, 0x400, rtc_read, rtc_write,
+                rtc_reset, rtc_regs);
     r->rcc = rcc;
     r->pwr = pwr;
     r->isr = 0x00000007u;

@@ -130,11 +130,6 @@ static void sdio_reset(device *d, reset_kind kind)
 void sdio_init(stm32_sdio *s)
 {
     memset(s, 0, sizeof(*s));
-    s->dev.name = "SDIO";
-    s->dev.base = SDIO_BASE;
-    s->dev.size = 0x400;
-    s->dev.read = sdio_read;
-    s->dev.write = sdio_write;
-    s->dev.reset = sdio_reset;
-    s->dev.regs = sdio_regs;
+    device_init(&s->dev, "SDIO", SDIO_BASE, 0x400, sdio_read, sdio_write,
+                sdio_reset, sdio_regs);
 }

@@ -421,13 +421,8 @@ void tim_init(stm32_tim *t, int index, stm32_rcc *rcc)
 {
     memset(t, 0, sizeof(*t));
     t->index = index;
-    t->dev.name = names[index];
-    t->dev.base = tim_base(index);
-    t->dev.size = 0x400;
-    t->dev.read = tim_read;
-    t->dev.write = tim_write;
-    t->dev.reset = tim_reset;
-    t->dev.regs = tim_regs;
+    device_init(&t->dev, names[index], tim_base(index), 0x400, tim_read, tim_write,
+                tim_reset, tim_regs);
     t->rcc = rcc;
     t->apb = (index == 1 || index == 8 || (index >= 9 && index <= 11)) ? 2 : 1;
     t->is32 = index == 2 || index == 5;

@@ -234,13 +234,8 @@ void usart_init(stm32_usart *u, int index, stm32_rcc *rcc)
     memset(u, 0, sizeof(*u));
     u->index = index;
     u->rcc = rcc;
-    u->dev.name = names[index];
-    u->dev.base = usart_base(index);
-    u->dev.size = 0x400;
-    u->dev.read = usart_read;
-    u->dev.write = usart_write;
-    u->dev.reset = usart_reset;
-    u->dev.regs = usart_regs;
+    device_init(&u->dev, names[index], usart_base(index), 0x400, usart_read, usart_write,
+                usart_reset, usart_regs);
     u->sr = R_SR_TXE_MASK | R_SR_TC_MASK;
     clock_event_init(&u->tx_ev, names[index], tx_done, u);
     clock_event_init(&u->rx_ev, names[index], rx_deliver, u);
