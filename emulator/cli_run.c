@@ -11,6 +11,7 @@
 #include "module.h"
 #include "runner.h"
 #include "session.h"
+#include "usbip.h"
 
 static void usage(FILE *f)
 {
@@ -46,6 +47,13 @@ static void usage(FILE *f)
 "  --timeout SECONDS    stop after SECONDS of virtual time (default: none, or\n"
 "                       60 with --until-led)\n"
 "  --realtime           pace virtual time to the wall clock (for watching)\n"
+"  --usbip PORT         plug the USB cable into a host and export the device\n"
+"                       over USB/IP on 127.0.0.1:PORT (0: any free port; the\n"
+"                       usual port is 3240); `photon-sim usb -- dfu-util ...`\n"
+"                       or `usbip attach -r 127.0.0.1 -b 1-1` reach it. While a\n"
+"                       client is connected, idle virtual time is paced to the\n"
+"                       wall clock\n"
+"  --usbip-bind ADDR    listen on ADDR instead of 127.0.0.1\n"
 "  --speed X            with --realtime: X times real time\n"
 "\n"
 "output:\n"
@@ -175,6 +183,7 @@ int cmd_run(int argc, char **argv)
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
+        {"usbip", required_argument, 0, 'P'}, {"usbip-bind", required_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
     };
     static run_ctx r;
@@ -186,6 +195,9 @@ int cmd_run(int argc, char **argv)
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
+    int usbip_port = -1;
+    const char *usbip_bind = NULL;
+    usb_link *usb = NULL;
     char err[1024];
     int c;
     optind = 1;
@@ -233,6 +245,18 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'O': logfile = optarg; break;
+        case 'P': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 65535) {
+                fprintf(stderr, "photon-sim run: --usbip wants a TCP port (0-65535), got '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            usbip_port = (int)v;
+            break;
+        }
+        case 'B': usbip_bind = optarg; break;
         case 'q': r.quiet = true; break;
         case 'W': break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -322,6 +346,14 @@ int cmd_run(int argc, char **argv)
     r.r.speed = speed;
     if (realtime)
         r.r.slice_ps = 10 * PS_PER_MS;
+    if (usbip_port >= 0) {
+        usb_link_opts uo = {.bind = usbip_bind, .port = usbip_port, .announce = !r.quiet};
+        if (!(usb = usb_link_start(&r.r, &uo, err, sizeof(err)))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
     stop_reason why = runner_run(&r.r, deadline);
     if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
@@ -347,6 +379,7 @@ int cmd_run(int argc, char **argv)
             rc = EXIT_INTERNAL;
     }
 out:
+    usb_link_free(usb);
     if (tracef)
         fclose(tracef);
     if (r.usart_out && r.usart_out != stdout)

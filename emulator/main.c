@@ -13,6 +13,7 @@
 static const cli_command commands[] = {
     {"run", "boot the emulated Photon (the default command)", cmd_run},
     {"inspect", "show module headers of images, or of a device's flash", cmd_inspect},
+    {"usb", "run a host USB tool (dfu-util) against a running simulator", cmd_usb},
 };
 
 static void usage(FILE *f)
