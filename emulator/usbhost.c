@@ -357,6 +357,10 @@ int usbhost_submit(usbhost *h, usb_urb *u)
         u->data_len = u->len;
     }
     u->internal = false;
+    if (log_on(&h->m->log, LOG_USB) && i == 0)
+        log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: submit control %02x %02x %02x%02x %02x%02x len %u",
+                now_ms(h), u->setup[0], u->setup[1], u->setup[3], u->setup[2], u->setup[5],
+                u->setup[4], u->data_len);
     enqueue(h, u);
     return 0;
 }

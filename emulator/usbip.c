@@ -22,6 +22,7 @@
 
 #define LINGER_S 1.0   /* host pacing continues this long after the last client */
 #define PACED_SLICE_PS PS_PER_MS
+#define TRANSFER_LEAD_S 5.0 /* how far a transfer in flight may run ahead */
 #define MAX_CLIENTS 16
 
 typedef struct sock_conn {
@@ -342,13 +343,20 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
         r->slice_ps = l->saved_slice;
         log_msg(&M(l)->log, LOG_USB, "usb: host-paced time off");
     }
+    /* Between transfers virtual time follows the wall clock; a transfer in
+     * flight may run ahead by TRANSFER_LEAD_S (a flash erase inside a
+     * request finishes at once), but no more: a request the device never
+     * answers must not race virtual time while the host waits for its own
+     * timeout. Each start and end of a transfer restarts the count. */
     bool busy = l->proto.pending_count > 0;
-    if (busy)
-        pace_rebase(l); /* a transfer in flight: run freely */
+    if (busy != l->was_busy) {
+        l->was_busy = busy;
+        pace_rebase(l);
+    }
     int timeout = 0;
-    if (l->paced && !busy) {
+    if (l->paced) {
         double ahead = (double)(machine_now(M(l)) - l->pace_virt0) / PS_PER_S -
-                       (wall - l->pace_wall0);
+                       (wall - l->pace_wall0) - (busy ? TRANSFER_LEAD_S : 0);
         if (ahead > 0)
             timeout = (int)(ahead * 1000) + 1;
         if (timeout > 50)
@@ -381,8 +389,10 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
         accept_clients(l);
     service_sockets(l);
     service_commands(l);
-    if (l->proto.pending_count > 0 && !busy)
+    if ((l->proto.pending_count > 0) != l->was_busy) {
+        l->was_busy = !l->was_busy;
         pace_rebase(l);
+    }
     return l->proto.pending_count > 0;
 }
 

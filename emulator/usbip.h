@@ -11,11 +11,13 @@
  * the simulator runs as fast as it can, as always (deterministic). While a
  * client is connected (and for one wall-clock second after the last one
  * left, or while a host command runs) the link is "host-paced": slices
- * shrink to 1 ms of virtual time; while a transfer is in flight the
- * machine runs freely (a 1 s flash erase takes milliseconds), and between
- * transfers virtual time may not run ahead of the wall clock, so the
- * firmware sees the host's think time as real time rather than as minutes
- * of idle. */
+ * shrink to 1 ms of virtual time; between transfers virtual time may not
+ * run ahead of the wall clock, so the firmware sees the host's think time
+ * as real time rather than as minutes of idle; while a transfer is in
+ * flight the machine may run up to 5 s ahead of the wall clock (a 1 s flash
+ * erase inside a DFU request takes milliseconds), no more, so a request the
+ * device never answers cannot race virtual time while the host waits for
+ * its own timeout. */
 #ifndef PHOTON_USBIP_H
 #define PHOTON_USBIP_H
 
@@ -61,6 +63,7 @@ struct usb_link {
     bool announce;
     /* pacing */
     bool paced;
+    bool was_busy;
     uint64_t saved_slice;
     double last_client_wall;
     double pace_wall0;

@@ -50,8 +50,12 @@ usbip_conn *usbip_conn_new(usbip_proto *p)
         return NULL;
     c->p = p;
     c->state = C_OP;
-    c->next = p->conns;
-    p->conns = c;
+    /* oldest first: a client that closes its import and reconnects at once
+     * is seen leaving before it is seen importing again */
+    usbip_conn **pp = &p->conns;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = c;
     return c;
 }
 
