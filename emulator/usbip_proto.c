@@ -294,7 +294,11 @@ static void handle_submit(usbip_conn *c, const uint8_t *h, const uint8_t *data)
             ret_submit(c, seqnum, 0, 0, np, NULL, in);
             return;
         }
-        in = (setup[0] & 0x80) != 0;
+        if (in != ((setup[0] & 0x80) != 0)) {
+            /* the header and the setup packet disagree on the direction */
+            ret_submit(c, seqnum, -EINVAL, 0, np, NULL, in);
+            return;
+        }
     }
     usbip_pending *q = calloc(1, sizeof(*q) + tbl + 1);
     if (!q) {
