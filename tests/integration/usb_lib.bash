@@ -47,6 +47,10 @@ sim_end() {
   wait "$SIM_PID"; rc=$?
   exec {SIM_FD}<&-
   SIM_PID=
+  if grep -qE 'ERROR: AddressSanitizer|runtime error:|emulation error' "$SIM_LOG"; then
+    echo "FAIL: the simulator reported errors:"; grep -E 'Sanitizer|runtime error|emulation error' "$SIM_LOG" | head -5
+    fails=$((fails + 1))
+  fi
   return $rc
 }
 
