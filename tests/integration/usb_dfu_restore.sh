@@ -4,7 +4,8 @@
 # resets, the bootloader jumps into the system, the LED turns solid white,
 # and `inspect --state` finds the modules with valid CRCs. Then, in DFU mode
 # again (SETUP held): uploads return the bytes written, and a DfuSe erase +
-# write through alt 1 lands in the DCT (system-part2 is present).
+# write through alt 1 lands in the DCT (system-part2 is present). Finally the
+# system's own USB device (2b04:c006) enumerates on the same cable.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/usb_lib.bash"
 command -v "$DFU_UTIL" >/dev/null || { echo "SKIP: dfu-util is not installed"; exit 0; }
@@ -54,5 +55,12 @@ cmp "$TMP/dct.bin" "$TMP/dct-back.bin" && echo "ok: alt 1 reads back what was wr
 expect_rc 0 "upload the DCT flash sectors" -- dfu -a 0 -s 0x08004000:32768 -U "$TMP/dct-flash.bin"
 grep -q 'photon-sim DCT test 0123456789ab' "$TMP/dct-flash.bin" && echo "ok: the DCT record is in flash" \
   || { echo "FAIL: the DCT record is not in the DCT flash sectors"; fails=$((fails + 1)); }
+sim_stop
+
+# booting the restored system: the same cable now shows Device OS's own
+# USB device (the composite serial device), enumerated from scratch
+sim_start --state "$STATE" --no-save --usart1 none --timeout 30 || { echo "FAIL: simulator did not start"; exit 1; }
+sim_wait 'USB device 2b04:c006 "Photon" \(serial [0-9a-f]{24}\) attached' 120 \
+  && echo "ok: the system's USB device 2b04:c006 enumerates" || { echo "FAIL: no runtime USB device"; fails=$((fails + 1)); }
 sim_stop
 finish
