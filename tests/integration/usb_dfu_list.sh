@@ -3,7 +3,7 @@
 # shim and USB/IP) against bootloaders 1.5.0 and 2.2.0 in DFU mode: the
 # Photon's IDs, its device ID as the serial, both DfuSe alt settings with
 # their exact strings; the product string as the simulator's host read it
-# from the device.
+# from the device; the device re-enumerates after DFU :leave.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/usb_lib.bash"
 command -v "$DFU_UTIL" >/dev/null || { echo "SKIP: dfu-util is not installed"; exit 0; }
@@ -23,6 +23,19 @@ for v in 1.5.0 2.2.0; do
   [ "$n" = 2 ] && echo "ok: bootloader $v: exactly two DFU interfaces" || { echo "FAIL: bootloader $v: $n DFU interfaces"; fails=$((fails + 1)); }
   sim_stop
 done
+# :leave with no system firmware: the device leaves the bus, resets, the
+# bootloader stays in DFU mode and enumerates again with a new address
+sim_start --fresh --no-save --load bootloader@2.2.0 --timeout 3600 || { echo "FAIL: simulator did not start"; exit 1; }
+sim_wait 'USB device .* attached as bus id 1-1, device 2$' 60 || { echo "FAIL: no device 2"; fails=$((fails + 1)); }
+IMG=${SRC:-$(dirname "$0")/../..}/images/cache
+expect_rc 0 "dfu-util :leave" -- dfu -a 0 -s 0x080A0000:leave -D "$IMG/tinker@0.4.5.bin"
+sim_wait 'USB device detached' 60 && echo "ok: detached after :leave" || { echo "FAIL: no detach"; fails=$((fails + 1)); }
+sim_wait 'USB device 2b04:d006 .* attached as bus id 1-1, device 3$' 60 \
+  && echo "ok: re-enumerated after the reset, as device 3" || { echo "FAIL: no re-enumeration"; fails=$((fails + 1)); }
+expect_rc 0 "dfu-util -l after the re-enumeration" -- dfu -l
+expect_out 'Found DFU: \[2b04:d006\] ver=0250, devnum=3, ' "dfu-util sees the new device number"
+sim_stop
+
 # the shim without a simulator: a clear message, no device, no crash
 USB_PORT=1
 expect_rc 0 "dfu-util -l with no simulator listening" -- dfu -l
