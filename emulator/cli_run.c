@@ -47,9 +47,9 @@ static void usage(FILE *f)
 "  --timeout SECONDS    stop after SECONDS of virtual time (default: none, or\n"
 "                       60 with --until-led)\n"
 "  --realtime           pace virtual time to the wall clock (for watching)\n"
-"  --usbip PORT         plug the USB cable into a host and export the device\n"
-"                       over USB/IP on 127.0.0.1:PORT (0: any free port; the\n"
-"                       usual port is 3240); `photon-sim usb -- dfu-util ...`\n"
+"  --usbip [PORT]       plug the USB cable into a host and export the device\n"
+"                       over USB/IP on 127.0.0.1:PORT (default 3240; 0: any\n"
+"                       free port, printed); `photon-sim usb -- dfu-util ...`\n"
 "                       or `usbip attach -r 127.0.0.1 -b 1-1` reach it. While a\n"
 "                       client is connected, idle virtual time is paced to the\n"
 "                       wall clock\n"
@@ -183,7 +183,7 @@ int cmd_run(int argc, char **argv)
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
-        {"usbip", required_argument, 0, 'P'}, {"usbip-bind", required_argument, 0, 'B'},
+        {"usbip", optional_argument, 0, 'P'}, {"usbip-bind", required_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
     };
     static run_ctx r;
@@ -246,14 +246,21 @@ int cmd_run(int argc, char **argv)
         }
         case 'O': logfile = optarg; break;
         case 'P': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 65535) {
-                fprintf(stderr, "photon-sim run: --usbip wants a TCP port (0-65535), got '%s'\n",
-                        optarg);
-                return EXIT_USAGE;
+            /* --usbip, --usbip=PORT or --usbip PORT */
+            const char *ps = optarg;
+            if (!ps && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                ps = argv[optind++];
+            usbip_port = USBIP_DEFAULT_PORT;
+            if (ps) {
+                char *end;
+                long v = strtol(ps, &end, 10);
+                if (*end || end == ps || v < 0 || v > 65535) {
+                    fprintf(stderr, "photon-sim run: --usbip wants a TCP port (0-65535), got '%s'\n",
+                            ps);
+                    return EXIT_USAGE;
+                }
+                usbip_port = (int)v;
             }
-            usbip_port = (int)v;
             break;
         }
         case 'B': usbip_bind = optarg; break;

@@ -15,6 +15,7 @@
 
 #define BIT_PS 83333u /* one bit at 12 Mbit/s */
 #define DEBOUNCE_PS (100 * PS_PER_MS)
+#define TDDIS_PS (2500 * PS_PER_US / 1000) /* SE0 this long is a disconnect (USB 2.0 7.1.7.3) */
 #define RESET_PS (10 * PS_PER_MS)
 #define RECOVERY_PS (10 * PS_PER_MS)
 #define SET_ADDRESS_PS (2 * PS_PER_MS)
@@ -438,6 +439,7 @@ static void gone(usbhost *h)
     clock_disarm(&h->m->clock, &h->state_ev);
     clock_disarm(&h->m->clock, &h->xfer_ev);
     clock_disarm(&h->m->clock, &h->timeout_ev);
+    clock_disarm(&h->m->clock, &h->disc_ev);
     if (h->state != USBH_NO_DEVICE)
         log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: device disconnected (%s)", now_ms(h),
                 usbhost_state_name(h->state));
@@ -463,9 +465,19 @@ static void connect_changed(void *arg)
         h->state = USBH_DEBOUNCE;
         h->enum_tries = 0;
         clock_arm(&h->m->clock, &h->state_ev, now(h) + DEBOUNCE_PS);
-    } else if (!present && h->state != USBH_NO_DEVICE) {
-        gone(h);
+    } else if (present) {
+        clock_disarm(&h->m->clock, &h->disc_ev); /* a glitch shorter than TDDIS */
+    } else if (h->state != USBH_NO_DEVICE && !h->disc_ev.armed) {
+        /* the port sees a disconnect only when SE0 lasts TDDIS */
+        clock_arm(&h->m->clock, &h->disc_ev, now(h) + TDDIS_PS);
     }
+}
+
+static void disc_fire(void *arg)
+{
+    usbhost *h = arg;
+    if (!device_present(h) && h->state != USBH_NO_DEVICE)
+        gone(h);
 }
 
 static void enum_start(usbhost *h);
@@ -508,7 +520,10 @@ void usbhost_plug(usbhost *h, bool plugged)
     h->cable = plugged;
     log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: cable %s", now_ms(h),
             plugged ? "plugged in" : "unplugged");
-    connect_changed(h);
+    if (!plugged && h->state != USBH_NO_DEVICE)
+        gone(h); /* pulled out: at once */
+    else
+        connect_changed(h);
 }
 
 /* ---- enumeration ------------------------------------------------------ */
@@ -803,6 +818,7 @@ void usbhost_init(usbhost *h, machine *m, usb_port *port)
     clock_event_init(&h->sof_ev, "usb-sof", sof_fire, h);
     clock_event_init(&h->xfer_ev, "usb-xfer", xfer_fire, h);
     clock_event_init(&h->timeout_ev, "usb-enum-timeout", enum_timeout, h);
+    clock_event_init(&h->disc_ev, "usb-disconnect", disc_fire, h);
     port->host = h;
     port->connect_changed = connect_changed;
     port->kick = kick;
@@ -816,6 +832,7 @@ void usbhost_free(usbhost *h)
     clock_disarm(&h->m->clock, &h->sof_ev);
     clock_disarm(&h->m->clock, &h->xfer_ev);
     clock_disarm(&h->m->clock, &h->timeout_ev);
+    clock_disarm(&h->m->clock, &h->disc_ev);
     h->port->connect_changed = NULL;
     h->port->kick = NULL;
     h->port->host = NULL;

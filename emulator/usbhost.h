@@ -5,7 +5,10 @@
  * SET_CONFIGURATION) and then runs transfers for a client (the USB/IP
  * server): control transfers stage by stage, bulk and interrupt transfers
  * packet by packet. A NAKed transaction is retried when the device model
- * signals that the endpoint changed (usb_port kick), never by polling. */
+ * signals that the endpoint changed (usb_port kick), never by polling.
+ * Like a real port, it takes the pull-up going away for a disconnect only
+ * when that lasts TDDIS (2.5 us): firmware that toggles its soft
+ * disconnect for a few cycles is not seen leaving. */
 #ifndef PHOTON_USBHOST_H
 #define PHOTON_USBHOST_H
 
@@ -67,7 +70,7 @@ typedef struct usbhost {
     usb_port *port;
     bool cable;          /* plugged in */
     usbhost_state state;
-    clock_event state_ev, sof_ev, xfer_ev, timeout_ev;
+    clock_event state_ev, sof_ev, xfer_ev, timeout_ev, disc_ev;
     unsigned frame;
     bool sof_on;
     /* pipes: 0 = control, 1..15 OUT, 17..31 IN */

@@ -636,6 +636,7 @@ void usb_link_free(usb_link *l)
         drop(l, l->proto.conns);
     if (l->listen_fd >= 0)
         close(l->listen_fd);
+    l->announce = false; /* the cable comes out because the run ends */
     usbhost_free(&l->host);
     free(l);
 }

@@ -27,6 +27,11 @@ expect_out "Error during download get_status" "the bootloader refused it"
 expect_rc 64 "dfu-util's own check of the memory map" -- dfu -a 0 -s 0x08100000 -D "$TMP/4k.bin"
 expect_out "not writeable" "dfu-util names the segment"
 
+# DETACH + port reset (-R): the bootloader toggles its soft disconnect for a
+# few cycles, which a host does not see; the reset re-enumerates the same device
+rm -f "$TMP/head.bin"
+expect_rc 0 "dfu-util -R (detach, then USB reset)" -- dfu -a 0 -s 0x08000000:64 -U "$TMP/head.bin" -R
+expect_out "Resetting USB" "dfu-util reset the device"
 expect_rc 0 "dfu-util -l still works" -- dfu -l
 expect_out 'Found DFU: \[2b04:d006\]' "the device is still there"
 expect_rc 0 "read all of flash after" -- dfu -a 0 -s 0x08000000:1048576 -U "$TMP/after.bin"

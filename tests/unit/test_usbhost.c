@@ -410,6 +410,8 @@ static void cancel_and_disconnect(void **state)
     assert_int_equal(r1.calls, 0);
     F.connected = false;
     usb_port_connect_changed(&F.port);
+    assert_int_equal(r2.calls, 0); /* not yet: SE0 must last 2.5 us */
+    th_advance(m, 3 * PS_PER_US);
     assert_int_equal(r2.calls, 1);
     assert_int_equal(r2.status, -ENODEV);
     assert_int_equal(detached, 1);
@@ -424,6 +426,25 @@ static void cancel_and_disconnect(void **state)
     assert_true(usbhost_ready(&H));
     assert_int_equal(attached, 2);
     assert_int_equal(H.devnum, 3);
+}
+
+static void soft_disconnect_glitch_is_not_a_disconnect(void **state)
+{
+    (void)state;
+    enumerate();
+    F.connected = false; /* a few CPU cycles of soft disconnect */
+    usb_port_connect_changed(&F.port);
+    th_advance(m, PS_PER_US);
+    F.connected = true;
+    usb_port_connect_changed(&F.port);
+    th_advance(m, 10 * PS_PER_MS);
+    assert_true(usbhost_ready(&H));
+    assert_int_equal(detached, 0);
+    assert_int_equal(F.resets, 1);
+    /* the cable pulled out is a disconnect at once */
+    usbhost_plug(&H, false);
+    assert_int_equal(detached, 1);
+    assert_false(usbhost_ready(&H));
 }
 
 static void port_reset_same_or_different_device(void **state)
@@ -472,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(nak_waits_for_a_kick, setup, teardown),
         cmocka_unit_test_setup_teardown(bulk_transfers, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_and_disconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(soft_disconnect_glitch_is_not_a_disconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(port_reset_same_or_different_device, setup, teardown),
         cmocka_unit_test_setup_teardown(enumeration_gives_up, setup, teardown),
     };
