@@ -20,6 +20,12 @@ for v in 1.5.0 2.2.0; do
   expect_out "Found DFU: \[2b04:d006\] ver=0250, devnum=[0-9]+, cfg=1, intf=0, path=\"1-1\", alt=1, name=\"@DCT Flash   /0x00000000/01\*016Kg\", serial=\"$ID\"" "bootloader $v: alt 1 (DCT) with the device ID as serial"
   expect_out "Found DFU: \[2b04:d006\] ver=0250, devnum=[0-9]+, cfg=1, intf=0, path=\"1-1\", alt=0, name=\"@Internal Flash   /0x08000000/03\*016Ka,01\*016Kg,01\*064Kg,07\*128Kg\", serial=\"$ID\"" "bootloader $v: alt 0 (internal flash)"
   n=$(grep -c '^Found DFU' <<<"$LAST_OUT")
+  if command -v usbip >/dev/null; then
+    # Linux's own USB/IP client reads the same device list
+    expect_rc 0 "bootloader $v: usbip list -r" -- usbip --tcp-port "$USB_PORT" list -r 127.0.0.1
+    expect_out '1-1: .*\(2b04:d006\)' "usbip list: bus id 1-1, 2b04:d006"
+    expect_out '0 - .*\(fe/01/02\)' "usbip list: interface 0 is DFU (fe/01/02)"
+  fi
   [ "$n" = 2 ] && echo "ok: bootloader $v: exactly two DFU interfaces" || { echo "FAIL: bootloader $v: $n DFU interfaces"; fails=$((fails + 1)); }
   sim_stop
 done
