@@ -352,12 +352,10 @@ static void handle_unlink(usbip_conn *c, const uint8_t *h)
 
 /* ---- input ------------------------------------------------------------ */
 
-/* Consume one message from the input if complete. Returns the bytes used,
+/* Consume one message from b[0..n) if complete. Returns the bytes used,
  * 0 if more are needed, or -1 when the connection must close. */
-static long parse_one(usbip_conn *c)
+static long parse_one(usbip_conn *c, const uint8_t *b, size_t n)
 {
-    const uint8_t *b = c->in;
-    size_t n = c->in_len;
     if (c->state == C_OP) {
         if (n < OP_HDR)
             return 0;
@@ -443,14 +441,7 @@ bool usbip_conn_feed(usbip_conn *c, const uint8_t *data, size_t len)
     size_t off = 0;
     bool had_output = usbip_conn_unsent(c) > 0;
     while (c->state != C_CLOSING) {
-        /* parse from the front of what is left */
-        uint8_t *save = c->in;
-        size_t save_len = c->in_len;
-        c->in += off;
-        c->in_len -= off;
-        long used = parse_one(c);
-        c->in = save;
-        c->in_len = save_len;
+        long used = parse_one(c, c->in + off, c->in_len - off);
         if (used <= 0) {
             if (used < 0 && c->why[0])
                 plog(c->p, "usbip: closing a client connection: %s", c->why);
