@@ -17,7 +17,18 @@
  * flight the machine may run up to 5 s ahead of the wall clock (a 1 s flash
  * erase inside a DFU request takes milliseconds), no more, so a request the
  * device never answers cannot race virtual time while the host waits for
- * its own timeout. */
+ * its own timeout.
+ *
+ * Scenario steps (see tests/unit/test_usb_link.c for all of it in use):
+ *   once, after runner_init:  l = usb_link_start(&r, &(usb_link_opts){.port = 0}, ...)
+ *   usb-attached [timeout]:   ok = usb_link_wait_attached(l, true, now + timeout)
+ *   usb-detached [timeout]:   ok = usb_link_wait_attached(l, false, now + timeout)
+ *   dfu ARGS:                 c = usb_command_start(l, {"dfu-util", ARGS..., NULL}, echo, ...)
+ *                             usb_command_wait(c, now + timeout); check c->status and
+ *                             c->output; usb_command_free(c)
+ *   (cable, if wanted):       usb_link_plug(l, false / true)
+ *   after the last runner_run: usb_link_free(l)
+ * where now = machine_now(m). The waits run the runner themselves. */
 #ifndef PHOTON_USBIP_H
 #define PHOTON_USBIP_H
 
