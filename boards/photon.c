@@ -158,7 +158,9 @@ void photon_setup_button(photon *p, bool pressed)
 
 void photon_reset_button(photon *p, bool pressed)
 {
-    if (p->reset_held && !pressed)
+    /* NRST low resets the chip at once (the pins, and so the LED, go to
+     * their reset state) and holds it there; the core starts on release. */
+    if (pressed && !p->reset_held)
         machine_request_reset(p->m, RESET_PIN);
     p->reset_held = pressed;
     machine_hold_in_reset(p->m, pressed);

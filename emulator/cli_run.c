@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "images.h"
@@ -12,6 +13,7 @@
 #include "runner.h"
 #include "session.h"
 #include "usbip.h"
+#include "window.h"
 
 static void usage(FILE *f)
 {
@@ -38,6 +40,9 @@ static void usage(FILE *f)
 "  --seed N             seed for every random source (RNG peripheral, new IDs)\n"
 "  --fast-flash         flash erase/program take no time (normally the\n"
 "                       datasheet's: 250 ms to 1 s a sector)\n"
+"  --no-battery         power on without the coin cell: the RTC, backup\n"
+"                       registers and backup SRAM saved in the state file are\n"
+"                       lost (by default they are kept, as VBAT would)\n"
 "\n"
 "what happens:\n"
 "  --hold setup=SECONDS hold the SETUP button from power-on for SECONDS\n"
@@ -46,7 +51,10 @@ static void usage(FILE *f)
 "                       \"SOS 1\"; status 1 at the timeout\n"
 "  --timeout SECONDS    stop after SECONDS of virtual time (default: none, or\n"
 "                       60 with --until-led)\n"
-"  --realtime           pace virtual time to the wall clock (for watching)\n"
+"  --realtime           pace virtual time to the wall clock (for watching); the\n"
+"                       default for an open-ended run on a terminal\n"
+"  --fast               never pace: run as fast as the host allows (the default\n"
+"                       with --timeout or --until-led, or without a terminal)\n"
 "  --usbip [PORT]       plug the USB cable into a host and export the device\n"
 "                       over USB/IP on 127.0.0.1:PORT (default 3240; 0: any\n"
 "                       free port, printed); `photon-sim usb -- dfu-util ...`\n"
@@ -62,14 +70,17 @@ static void usage(FILE *f)
 "  --log CATS           diagnostics: %s\n"
 "  --log-file FILE      diagnostics to FILE instead of stderr\n"
 "  -q, --quiet          print only the result\n"
-"  --headless           no window (the default for now)\n"
+"  --stats              print speed figures at the end: instructions, MIPS,\n"
+"                       virtual seconds per wall second, idle time skipped\n"
 "  -h, --help           this text\n"
 "\n"
+"%s"
+"\n"
 "With no options: the default device (bootloader, system parts 2.2.0 and\n"
-"Tinker on first use) runs until Ctrl-C.\n"
+"Tinker on first use) runs until Ctrl-C or the window is closed.\n"
 "Exit status: 0 done (or PATTERN seen), 1 PATTERN not seen, 2 bad input,\n"
 "3 emulator failure, 130 interrupted.\n",
-            state_default_path(), log_categories());
+            state_default_path(), log_categories(), view_help);
 }
 
 typedef struct run_ctx {
@@ -170,6 +181,8 @@ static void describe_flash(run_ctx *r)
     printf("%s\n", n ? "" : " empty");
 }
 
+enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND };
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -177,27 +190,34 @@ int cmd_run(int argc, char **argv)
         {"no-save", no_argument, 0, 'N'},      {"load", required_argument, 0, 'l'},
         {"force", no_argument, 0, 'f'},        {"raw", required_argument, 0, 'R'},
         {"device-id", required_argument, 0, 'D'}, {"seed", required_argument, 0, 'S'},
-        {"fast-flash", no_argument, 0, 'X'},   {"hold", required_argument, 0, 'H'},
+        {"fast-flash", no_argument, 0, 'X'},   {"no-battery", no_argument, 0, 'B'},   {"hold", required_argument, 0, 'H'},
         {"until-led", required_argument, 0, 'u'}, {"timeout", required_argument, 0, 't'},
-        {"realtime", no_argument, 0, 'r'},     {"speed", required_argument, 0, 'x'},
+        {"realtime", no_argument, 0, 'r'},     {"fast", no_argument, 0, 'A'},     {"speed", required_argument, 0, 'x'},
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
-        {"usbip", optional_argument, 0, 'P'}, {"usbip-bind", required_argument, 0, 'B'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"usbip", optional_argument, 0, OPT_USBIP}, {"usbip-bind", required_argument, 0, OPT_USBIP_BIND},
+        {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
+        {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
+        {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
+        {"print-layout", no_argument, 0, OPT_LAYOUT}, {0, 0, 0, 0},
     };
     static run_ctx r;
     memset(&r, 0, sizeof(r));
     session_opts so = {0};
     const char *loads[32], *raws[8];
     int nload = 0, nraw = 0;
-    bool force = false, realtime = false, ok = true;
+    bool force = false, realtime = false, fast = false, ok = true, stats = false;
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
     int usbip_port = -1;
     const char *usbip_bind = NULL;
     usb_link *usb = NULL;
+    view_opts vo;
+    view_opts_init(&vo);
+    view *view = NULL;
+    bool print_layout = false, shot_failed = false;
     char err[1024];
     int c;
     optind = 1;
@@ -216,6 +236,7 @@ int cmd_run(int argc, char **argv)
         case 'D': so.device_id = optarg; break;
         case 'S': so.seed = strtoull(optarg, NULL, 0); break;
         case 'X': so.fast_flash = true; break;
+        case 'B': so.no_battery = true; break;
         case 'H':
             if (strncmp(optarg, "setup=", 6)) {
                 fprintf(stderr, "photon-sim run: --hold wants setup=SECONDS\n");
@@ -232,6 +253,7 @@ int cmd_run(int argc, char **argv)
             break;
         case 't': timeout = parse_seconds(optarg, "--timeout", &ok); break;
         case 'r': realtime = true; break;
+        case 'A': fast = true; break;
         case 'x': speed = parse_seconds(optarg, "--speed", &ok); break;
         case 'T': trace = optarg; break;
         case 'U': usart = optarg; break;
@@ -245,7 +267,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'O': logfile = optarg; break;
-        case 'P': {
+        case OPT_USBIP: {
             /* --usbip, --usbip=PORT or --usbip PORT */
             const char *ps = optarg;
             if (!ps && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
@@ -263,9 +285,22 @@ int cmd_run(int argc, char **argv)
             }
             break;
         }
-        case 'B': usbip_bind = optarg; break;
+        case OPT_USBIP_BIND: usbip_bind = optarg; break;
         case 'q': r.quiet = true; break;
-        case 'W': break;
+        case 'Z': stats = true; break;
+        case 'W': vo.headless = true; break;
+        case OPT_WINDOW: vo.window = true; break;
+        case OPT_LAYOUT: print_layout = true; break;
+        case OPT_SCALE:
+        case OPT_SHOT:
+        case OPT_AT:
+            if (!(c == OPT_SCALE ? view_opt_scale(&vo, optarg, err, sizeof(err))
+                  : c == OPT_SHOT ? view_opt_screenshot(&vo, optarg, err, sizeof(err))
+                                  : view_opt_at(&vo, optarg, err, sizeof(err)))) {
+                fprintf(stderr, "photon-sim run: %s\n", err);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -278,6 +313,15 @@ int cmd_run(int argc, char **argv)
     }
     if (speed <= 0)
         speed = 1;
+    if (!view_opts_check(&vo, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (print_layout) {
+        view_print_layout(&vo, stdout);
+        return EXIT_OK;
+    }
+    vo.quiet = r.quiet;
 
     if (session_open(&r.s, &so, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
@@ -345,6 +389,9 @@ int cmd_run(int argc, char **argv)
     if (!r.quiet)
         describe_flash(&r);
 
+    /* An open-ended run on a terminal is for watching: pace it. */
+    if (!fast && timeout < 0 && !r.until && isatty(STDOUT_FILENO))
+        realtime = true;
     if (timeout < 0 && r.until)
         timeout = 60;
     uint64_t deadline = timeout < 0 ? UINT64_MAX : (uint64_t)(timeout * PS_PER_S);
@@ -361,22 +408,41 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    if (view_start(&view, &vo, &r.s, &r.r, r.until || timeout >= 0, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    double wall0 = wall_seconds();
     stop_reason why = runner_run(&r.r, deadline);
-    if (why == STOP_ERROR)
+    double wall = wall_seconds() - wall0;
+    if (stats) {
+        cpu_state *c = &m->cpu;
+        double virt = (double)machine_now(m) / PS_PER_S;
+        printf("photon-sim: %.3f s of virtual time in %.3f s (%.2fx real time); "
+               "%.1f M instructions, %.1f MIPS; %.3f s skipped idle; %llu exceptions\n",
+               virt, wall, wall > 0 ? virt / wall : 0, (double)c->insns / 1e6,
+               wall > 0 ? (double)c->insns / 1e6 / wall : 0, (double)c->idle_ps / PS_PER_S,
+               (unsigned long long)c->exceptions);
+    }
+    shot_failed = view_finish(view) < 0;
+    if (shot_failed)
+        rc = EXIT_USAGE;
+    else if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
     else if (runner_interrupted())
         rc = 130;
     else if (r.until && !r.seen)
         rc = EXIT_NOT_SEEN;
     if (!r.quiet || r.until) {
-        char buf[96];
+        char buf[96], buf2[96];
         if (r.until && r.seen)
             printf("photon-sim: saw \"%s\" at %.3f s\n", led_pattern_str(&p->pattern.cur, buf, sizeof(buf)),
                    (double)r.seen_at / PS_PER_S);
         else if (r.until)
             printf("photon-sim: did not see \"%s\" in %.3f s of virtual time; last LED pattern: %s\n",
                    led_pattern_str(&r.want, buf, sizeof(buf)), (double)machine_now(m) / PS_PER_S,
-                   r.pattern_count ? led_pattern_str(&p->pattern.cur, buf, sizeof(buf)) : "none");
+                   r.pattern_count ? led_pattern_str(&p->pattern.cur, buf2, sizeof(buf2)) : "none");
         else if (!r.quiet)
             printf("photon-sim: stopped at %.3f s of virtual time\n", (double)machine_now(m) / PS_PER_S);
     }
@@ -386,6 +452,7 @@ int cmd_run(int argc, char **argv)
             rc = EXIT_INTERNAL;
     }
 out:
+    view_free(view);
     usb_link_free(usb);
     if (tracef)
         fclose(tracef);

@@ -13,6 +13,7 @@ void clock_init(vclock *c, uint32_t hz)
     c->hz = hz;
     c->head = NULL;
     c->next_cycles = UINT64_MAX;
+    c->events_run = 0;
 }
 
 uint64_t clock_now(const vclock *c)
@@ -112,6 +113,7 @@ int clock_run_due(vclock *c)
         update_next(c);
         e->fn(e->arg);
         n++;
+        c->events_run++;
     }
     update_next(c);
     return n;

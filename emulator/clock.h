@@ -28,6 +28,7 @@ typedef struct vclock {
     uint32_t hz;          /* current CPU clock */
     uint64_t base_cycles, base_ps;
     clock_event *head;
+    uint64_t events_run;
 } vclock;
 
 void clock_init(vclock *c, uint32_t hz);

@@ -292,6 +292,8 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
     e->addr = addr;
     e->size = (uint16_t)size;
     e->flags = 0;
+    e->hits = 0;
+    e->probe = 10;
     const uint8_t *p = bus_host_ptr(&m->bus, addr, size);
     unsigned n = 0;
     if (p) {
@@ -376,6 +378,32 @@ static bool attention(machine *m, uint32_t addr)
     return false;
 }
 
+/* DWT.CYCCNT lives in host memory and is refreshed per block instead of a
+ * callback per read. It counts only while DEMCR.TRCENA and
+ * DWT_CTRL.CYCCNTENA are set. dwt_notice() runs first in the block hook,
+ * before anything advances time, and takes in what the previous block
+ * did: an enable, or a write to CYCCNT (seen as a changed value);
+ * dwt_publish() runs last and stores the current count. */
+static inline void dwt_notice(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    bool on = (m->scs.demcr & BIT(24)) && (m->dwt[0] & 1);
+    uint32_t cyc;
+    memcpy(&cyc, m->dwt + 4, 4);
+    if (on && (!c->cyccnt_on || cyc != c->cyccnt_last))
+        c->cyccnt_base = m->clock.cycles - cyc;
+    c->cyccnt_on = on;
+}
+
+static inline void dwt_publish(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    if (c->cyccnt_on) {
+        c->cyccnt_last = (uint32_t)(m->clock.cycles - c->cyccnt_base);
+        memcpy(m->dwt + 4, &c->cyccnt_last, 4);
+    }
+}
+
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
 {
     (void)uc;
@@ -383,25 +411,32 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     cpu_state *c = &m->cpu;
     uint32_t addr = (uint32_t)address;
     c->block_pc = addr;
-    if (c->attention && attention(m, addr))
+    dwt_notice(m);
+    if (c->attention && attention(m, addr)) {
+        dwt_publish(m);
         return;
+    }
     if (clock_due(&m->clock)) {
         clock_run_due(&m->clock);
         if (m->stop_flag || m->reset_flag) {
             uc_emu_stop(m->uc);
+            dwt_publish(m);
             return;
         }
     }
     icount_entry *e = icount_get(m, addr, size);
     if (m->nvic.best && (c->mask_recheck || c->masked_gen != m->nvic.gen)) {
-        if (core_take_pending(m, addr))
+        if (core_take_pending(m, addr)) {
+            dwt_publish(m);
             return;
+        }
         c->mask_recheck = false;
         c->masked_gen = m->nvic.gen;
     }
     if (e->flags & BLOCK_MASK_WRITE)
         c->mask_recheck = true; /* this block may unmask: look after it */
     c->blocks++;
+    c->insns += e->n;
     m->clock.cycles += e->n;
     if (e->flags & BLOCK_SELF_LOOP) {
         /* `b .`: nothing changes until the next event; jump there. */
@@ -411,16 +446,10 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
             c->idle_skips++;
             clock_advance_to(&m->clock, next);
         }
+    } else if (++e->hits, c->idle.addr == addr || !(e->hits & ((1u << e->probe) - 1))) {
+        idle_block(m, e, addr);
     }
-    /* DWT.CYCCNT: host memory, refreshed here instead of a callback per
-     * read; a guest write is noticed as a changed value. */
-    if ((m->scs.demcr & BIT(24)) && (m->dwt[0] & 1)) {
-        uint32_t *cyc = (uint32_t *)(m->dwt + 4);
-        if (*cyc != c->cyccnt_last)
-            c->cyccnt_base = m->clock.cycles - *cyc;
-        c->cyccnt_last = (uint32_t)(m->clock.cycles - c->cyccnt_base);
-        *cyc = c->cyccnt_last;
-    }
+    dwt_publish(m);
 }
 
 /* ---- other hooks ------------------------------------------------------ */
@@ -518,6 +547,7 @@ static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     machine *m = ud;
     cpu_state *c = &m->cpu;
     apply_fixup(m); /* an earlier store of the same block has landed */
+    m->bus.io_writes++;
     uint8_t *host = bus_host_ptr(&m->bus, (uint32_t)addr, (uint32_t)size);
     if (!host)
         return false;
@@ -554,10 +584,11 @@ void core_reset(machine *m)
     c->lockup = false;
     c->sleeping = false;
     c->mask_recheck = true;
+    idle_forget(&c->idle);
     c->stall_until = 0;
     c->fault_exc = 0;
-    c->cyccnt_last = 0;
-    c->cyccnt_base = m->clock.cycles;
+    c->cyccnt_on = false;
+    memcpy(&c->cyccnt_last, m->dwt + 4, 4);
     static const int gpr[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
                               UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
                               UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8,

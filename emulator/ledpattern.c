@@ -26,7 +26,7 @@ const char *led_color_name(const uint8_t rgb[3])
         return NULL;
     double R = (double)r / mx, G = (double)g / mx, B = (double)b / mx;
     if (R > 0.7 && G > 0.7 && B > 0.7)
-        return mx < 30 ? "gray" : "white";
+        return "white";
     if (R > 0.7 && B > 0.7 && G < 0.35)
         return "magenta";
     if (G > 0.7 && B > 0.7 && R < 0.35)
@@ -114,7 +114,7 @@ const char *led_pattern_str(const led_pattern *p, char *buf, size_t n)
 bool led_pattern_parse(const char *s, led_pattern *out, char *err, size_t n)
 {
     static const char *const colours[] = {"white", "red", "green", "blue", "cyan",
-                                          "magenta", "yellow", "orange", "gray",
+                                          "magenta", "yellow", "orange",
                                           "mixed"};
     memset(out, 0, sizeof(*out));
     char buf[128];
@@ -131,7 +131,6 @@ bool led_pattern_parse(const char *s, led_pattern *out, char *err, size_t n)
         else if (!strcmp(tok, "sos")) out->kind = LP_SOS;
         else if (!strcmp(tok, "code")) code_next = true;
         else if (!strcmp(tok, "period") || !strcmp(tok, "ms")) continue;
-        else if (!strcmp(tok, "grey")) snprintf(out->color, sizeof(out->color), "gray");
         else if (isdigit((unsigned char)tok[0])) {
             char *end;
             double v = strtod(tok, &end);
@@ -232,14 +231,35 @@ static void report(led_classifier *c, const led_pattern *p, uint64_t since)
         c->l[i].fn(c->l[i].ctx, since, now, p);
 }
 
-/* SOS: 3 short, 3 long, 3 short red flashes, a gap, N code flashes, a gap
- * (the current segment, off for at least GAP_MIN). */
+/* The start of an SOS prefix (3 short, 3 long, 3 short red flashes)
+ * whose last flash is followed by the off segment `gap`, or -1. */
+static long sos_prefix(led_classifier *c, size_t gap, uint64_t now)
+{
+    if (gap < 17)
+        return -1;
+    size_t start = gap - 17;
+    for (int f = 0; f < 9; f++) {
+        size_t i = start + 2 * (size_t)f;
+        const led_sample *s = &c->seg[i];
+        if (is_off(s) || strcmp(cname(s), "red"))
+            return -1;
+        uint64_t d = dur(c, i, now);
+        bool longf = f >= 3 && f < 6;
+        if (longf ? (d < 200 * MS || d > 450 * MS) : (d < 80 * MS || d > 220 * MS))
+            return -1;
+        if (!is_off(&c->seg[i + 1]))
+            return -1;
+    }
+    return (long)start;
+}
+
+/* SOS: the prefix, a gap, N code flashes, a gap (the current segment, off
+ * for at least GAP_MIN). */
 static bool detect_sos(led_classifier *c, uint64_t now)
 {
     size_t k = c->n - 1;
     if (!is_off(&c->seg[k]) || dur(c, k, now) < GAP_MIN)
         return false;
-    /* code flashes, walking backwards from the gap */
     size_t i = k;
     int code = 0;
     while (i >= 2 && !is_off(&c->seg[i - 1]) && !strcmp(cname(&c->seg[i - 1]), "red") &&
@@ -254,22 +274,9 @@ static bool detect_sos(led_classifier *c, uint64_t now)
     }
     if (!code || i < 1 || dur(c, i - 1, now) < GAP_MIN)
         return false;
-    size_t gap = i - 1;
-    /* 9 flashes before the gap: short, long, short */
-    if (gap < 17)
+    long start = sos_prefix(c, i - 1, now);
+    if (start < 0)
         return false;
-    size_t start = gap - 17;
-    for (int f = 0; f < 9; f++) {
-        const led_sample *s = &c->seg[start + 2 * (size_t)f];
-        if (is_off(s) || strcmp(cname(s), "red"))
-            return false;
-        uint64_t d = dur(c, start + 2 * (size_t)f, now);
-        bool longf = f >= 3 && f < 6;
-        if (longf ? (d < 200 * MS || d > 450 * MS) : (d < 80 * MS || d > 220 * MS))
-            return false;
-        if (f < 8 && !is_off(&c->seg[start + 2 * (size_t)f + 1]))
-            return false;
-    }
     led_pattern p = {LP_SOS, "", 0, code};
     report(c, &p, c->seg[start].t);
     return true;
@@ -310,6 +317,15 @@ static bool detect_blink(led_classifier *c, uint64_t now)
     }
     if (on0 > SOLID_HOLD || off0 > SOLID_HOLD)
         return false;
+    /* the code flashes of an SOS are regular too: they are not a blink */
+    size_t run = first;
+    while (run >= 2 && is_off(&c->seg[run - 1]) && close_to(dur(c, run - 1, now), off0, 0.3) &&
+           same_colour(&c->seg[run - 2], &c->seg[last_on]) &&
+           close_to(dur(c, run - 2, now), on0, 0.3))
+        run -= 2;
+    if (run >= 1 && is_off(&c->seg[run - 1]) && dur(c, run - 1, now) >= GAP_MIN &&
+        sos_prefix(c, run - 1, now) >= 0)
+        return false;
     led_pattern p = {LP_BLINK, "", (unsigned)((on0 + off0 + MS / 2) / MS), 0};
     snprintf(p.color, sizeof(p.color), "%s", col);
     report(c, &p, c->seg[first].t);
@@ -317,16 +333,23 @@ static bool detect_blink(led_classifier *c, uint64_t now)
 }
 
 /* Breathing: the same colour stepping through many brightness levels. */
+/* Near dark, rounding makes hues meaningless: a dim step belongs to the
+ * breathing colour around it. */
+static bool breath_colour(const led_sample *s, const led_sample *ref)
+{
+    return !is_off(s) && (peak(s) < 16 || same_colour(s, ref));
+}
+
 static bool detect_breathe(led_classifier *c, uint64_t now)
 {
     const size_t need = 8;
     size_t k = c->n - 1;
-    if (c->n < need + 1 || is_off(&c->seg[k]))
+    if (c->n < need + 1 || is_off(&c->seg[k]) || peak(&c->seg[k]) < 16)
         return false;
     int lo = 255, hi = 0;
     for (size_t i = k - need; i < k; i++) {
-        if (is_off(&c->seg[i]) || !same_colour(&c->seg[i], &c->seg[k]) ||
-            dur(c, i, now) > STEP_MAX)
+        /* hi/lo over the recent steps decide whether this is breathing */
+        if (!breath_colour(&c->seg[i], &c->seg[k]) || dur(c, i, now) > STEP_MAX)
             return false;
         if (peak(&c->seg[i]) < lo) lo = peak(&c->seg[i]);
         if (peak(&c->seg[i]) > hi) hi = peak(&c->seg[i]);
@@ -335,19 +358,20 @@ static bool detect_breathe(led_classifier *c, uint64_t now)
         return false;
     /* Where did this breathing start, and when were its last two peaks? */
     size_t start = k;
-    while (start > 0 && !is_off(&c->seg[start - 1]) &&
-           same_colour(&c->seg[start - 1], &c->seg[k]) &&
+    while (start > 0 && breath_colour(&c->seg[start - 1], &c->seg[k]) &&
            (dur(c, start - 1, now) <= STEP_MAX || start - 1 == 0 ||
             !same_colour(&c->seg[start - 2], &c->seg[k])))
         start--;
+    /* the period: from the last peak to the one before (peaks are the
+     * brightest segments of the run, where rising turns to falling) */
     uint64_t peaks[2] = {0, 0};
     int np = 0;
-    for (size_t i = k; i > start && np < 2; i--) {
-        int p = peak(&c->seg[i - 1]);
-        bool top = (i - 1 == start || peak(&c->seg[i - 2]) <= p) &&
-                   (i - 1 + 1 > k || peak(&c->seg[i]) < p);
-        if (top && p == hi)
-            peaks[np++] = c->seg[i - 1].t;
+    for (size_t i = k; i-- > start && np < 2;) {
+        int p = peak(&c->seg[i]);
+        bool before = i == start || peak(&c->seg[i - 1]) < p;
+        bool after = peak(&c->seg[i + 1]) < p;
+        if (before && after && p >= hi - 2)
+            peaks[np++] = c->seg[i + 1].t; /* where the fall starts */
     }
     led_pattern p = {LP_BREATHE, "", 0, 0};
     snprintf(p.color, sizeof(p.color), "%s", cname(&c->seg[k]));

@@ -27,6 +27,7 @@ machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen)
     clock_init(&m->clock, cpu_hz);
     clock_event_init(&m->deadline, "deadline", deadline_fire, m);
     nvic_reset(&m->nvic);
+    idle_init(&m->cpu.idle);
     if (uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &m->uc) != UC_ERR_OK ||
         uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3) != UC_ERR_OK) {
         snprintf(err, errlen, "cannot create a Cortex-M3 with Unicorn");
@@ -84,6 +85,7 @@ void machine_free(machine *m)
     if (m->uc)
         uc_close(m->uc);
     bus_free(&m->bus);
+    idle_free(&m->cpu.idle);
     free(m->cpu.icache);
     free(m->flash);
     free(m->sram);
@@ -121,9 +123,15 @@ void machine_reset(machine *m, reset_kind kind)
     m->reset_count++;
     log_msg(&m->log, LOG_RESET, "[%.3f ms] reset: %s",
             (double)machine_now(m) / PS_PER_MS, reset_kind_name(kind));
-    if (kind == RESET_POWER_ON)
+    if (kind == RESET_POWER_ON) {
+        /* SRAM and the debug unit keep their content over system resets */
         memset(m->sram, 0, SRAM_SIZE);
+        memset(m->dwt, 0, DWT_SIZE);
+        uint32_t dwt_ctrl = 0x40000000u; /* 4 comparators */
+        memcpy(m->dwt, &dwt_ctrl, 4);
+    }
     nvic_reset(&m->nvic);
+    memset(m->irq_sources, 0, sizeof(m->irq_sources));
     for (int i = 0; i < m->ndevices; i++)
         if (m->devices[i]->reset)
             m->devices[i]->reset(m->devices[i], kind);
@@ -160,15 +168,24 @@ void machine_request_stop(machine *m, stop_reason why)
         uc_emu_stop(m->uc);
 }
 
-static void irq_to_nvic(void *ctx, int irq, int level)
+/* Several sources may drive one NVIC input (TIM1_UP and TIM10, a timer's
+ * update and compare outputs): the input is high while any of them is.
+ * Each irq_line handed out is its own source; n = irq + 256 * source. */
+static void irq_to_nvic(void *ctx, int n, int level)
 {
     machine *m = ctx;
-    nvic_set_irq_level(&m->nvic, irq, level);
+    int irq = n & 0xFF, src = n >> 8;
+    uint32_t *mask = &m->irq_sources[irq];
+    uint32_t old = *mask;
+    *mask = level ? (old | (1u << src)) : (old & ~(1u << src));
+    if ((*mask != 0) != (old != 0) || (level && !old))
+        nvic_set_irq_level(&m->nvic, irq, *mask != 0);
 }
 
 irq_line machine_irq(machine *m, int irq)
 {
-    return (irq_line){irq_to_nvic, m, irq};
+    int src = m->irq_nsources[irq] < 31 ? m->irq_nsources[irq]++ : 31;
+    return (irq_line){irq_to_nvic, m, irq + 256 * src};
 }
 
 void machine_pend_exception(machine *m, int exc)
@@ -295,7 +312,8 @@ stop_reason machine_run(machine *m, uint64_t until_ps)
     m->stop_why = STOP_NONE;
     clock_arm(&m->clock, &m->deadline, until_ps);
     while (!m->stop_flag) {
-        if (m->reset_flag && !c->held_in_reset) {
+        if (m->reset_flag) {
+            /* while NRST is held the chip stays in this reset state */
             machine_reset(m, m->reset_why);
             continue;
         }

@@ -10,6 +10,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "device.h"
+#include "idle.h"
 #include "log.h"
 #include "nvic.h"
 #include "scs.h"
@@ -50,6 +51,8 @@ typedef struct icount_entry {
     uint16_t size;
     uint8_t n;
     uint8_t flags;
+    uint32_t hits;  /* executions, for the idle-loop detector */
+    uint8_t probe;  /* examine as a loop head every 2^probe hits */
 } icount_entry;
 #define ICOUNT_BITS 16
 enum {
@@ -89,14 +92,16 @@ typedef struct cpu_state {
     /* DWT.CYCCNT lives in host memory and is refreshed per block. */
     uint32_t cyccnt_last;
     uint64_t cyccnt_base;
+    bool cyccnt_on;
     bool running; /* inside uc_emu_start */
     uint32_t block_pc; /* start of the block executing (for messages) */
     /* A pending exception was found masked: look again only when the NVIC
      * changed (gen) or a block that can change the masks has run. */
     bool mask_recheck;
     uint32_t masked_gen;
+    idle_state idle;
     /* statistics */
-    uint64_t blocks, exceptions, idle_skips;
+    uint64_t blocks, insns, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */
 } cpu_state;
 
@@ -137,6 +142,10 @@ typedef struct machine {
 
     device *devices[64];
     int ndevices;
+
+    /* NVIC inputs: which sources hold each one high */
+    uint32_t irq_sources[NVIC_NUM_IRQ];
+    uint8_t irq_nsources[NVIC_NUM_IRQ];
 
     clock_event deadline;
 } machine;

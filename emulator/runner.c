@@ -44,11 +44,16 @@ void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx
     }
 }
 
+/* Every poller gets what is left of the time the runner may wait, so
+ * several blocking pollers together wait no longer than that. */
 static bool poll_all(runner *r, int wait_ms)
 {
     bool busy = false;
-    for (int i = 0; i < r->npollers; i++)
-        busy |= r->pollers[i].poll(r->pollers[i].ctx, r, busy ? 0 : wait_ms);
+    double until = wall_seconds() + wait_ms / 1000.0;
+    for (int i = 0; i < r->npollers; i++) {
+        int left = busy ? 0 : (int)((until - wall_seconds()) * 1000);
+        busy |= r->pollers[i].poll(r->pollers[i].ctx, r, left > 0 ? left : 0);
+    }
     return busy;
 }
 

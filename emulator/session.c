@@ -21,6 +21,7 @@ int session_open(session *s, const session_opts *o, char *err, size_t errlen)
     snprintf(s->state_path, sizeof(s->state_path), "%s",
              o->state_path ? o->state_path : state_default_path());
     s->save = !o->no_save;
+    s->battery = !o->no_battery;
     photon_fresh(s->p, o->seed);
     if (!o->fresh) {
         int rc = photon_state_load(s->p, s->state_path, &s->backup, err, errlen);
@@ -47,7 +48,7 @@ void session_close(session *s)
 void session_power_on(session *s)
 {
     machine_reset(s->p->m, RESET_POWER_ON);
-    if (s->existed)
+    if (s->existed && s->battery)
         photon_backup_apply(s->p, &s->backup);
 }
 

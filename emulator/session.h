@@ -16,6 +16,7 @@ typedef struct session_opts {
     uint64_t seed;
     const char *device_id;  /* 24 hex digits, or NULL */
     bool fast_flash;
+    bool no_battery; /* start with a true power-on: the backup domain is lost */
 } session_opts;
 
 typedef struct session {
@@ -23,6 +24,7 @@ typedef struct session {
     char state_path[4096];
     bool save;
     bool existed; /* the state file was there */
+    bool battery; /* restore the battery-backed domain at power-on */
     photon_backup backup;
 } session;
 

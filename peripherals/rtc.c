@@ -347,6 +347,8 @@ static void rearm_all(stm32_rtc *r)
 static void clock_changed(void *arg)
 {
     stm32_rtc *r = arg;
+    if (!r->dev.m)
+        return; /* not on a bus yet */
     rebase(r);
     rearm_all(r);
 }

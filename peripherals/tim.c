@@ -135,13 +135,21 @@ static int oc_mode(stm32_tim *t, int ch)
     return (int)((r >> 4) & 7);
 }
 
+/* Update, capture/compare, trigger and break requests; general-purpose
+ * timers have one interrupt for all of them (the board may pass the same
+ * line four times). */
 static void update_irqs(stm32_tim *t)
 {
     uint32_t act = t->sr & t->dier;
-    irq_set(&t->irq_up, act & 1);
-    irq_set(&t->irq_cc, act & 0x1E);
-    irq_set(&t->irq_trg, act & 0x60);
-    irq_set(&t->irq_brk, act & 0x80);
+    const irq_line *l[4] = {&t->irq_up, &t->irq_cc, &t->irq_trg, &t->irq_brk};
+    bool lv[4] = {act & 1, act & 0x1E, act & 0x60, act & 0x80};
+    for (int i = 0; i < 4; i++) {
+        bool level = false;
+        for (int j = 0; j < 4; j++)
+            if (l[j]->set == l[i]->set && l[j]->ctx == l[i]->ctx && l[j]->n == l[i]->n)
+                level |= lv[j];
+        irq_set(l[i], level);
+    }
 }
 
 /* Matches of `value` (mod P) in positions (from, to]. */
@@ -224,7 +232,7 @@ static void outputs_changed(stm32_tim *t)
 static void clock_changed(void *arg)
 {
     stm32_tim *t = arg;
-    if (running(t)) {
+    if (t->dev.m && running(t)) {
         sync_flags(t);
         reanchor(t, tim_cnt(t));
         arm(t);

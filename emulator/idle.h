@@ -1,0 +1,38 @@
+/* Idle-loop detection: a loop whose iteration changes nothing (the same
+ * registers, the same RAM, no register write, no read with an effect or
+ * depending on time, no event, no exception) will do the same until an
+ * event changes something, so virtual time can jump to the next event
+ * without the firmware being able to tell. The FreeRTOS idle task and the
+ * bootloader's button-wait loop spin like this; `b .` and WFI are the
+ * simple cases handled in cpu.c. */
+#ifndef PHOTON_IDLE_H
+#define PHOTON_IDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+struct icount_entry;
+
+#define IDLE_NREGS 20
+
+typedef struct idle_state {
+    uint32_t addr;  /* the loop head being examined, 0 = none */
+    int phase;      /* 1: registers taken; 2: registers matched, RAM taken */
+    uint32_t regs[IDLE_NREGS];
+    uint64_t io_writes, io_effects, events, exceptions;
+    uint8_t *ram;   /* SRAM copy for phase 2 */
+    uint64_t checks, skips;
+    bool disabled;  /* --no-idle-skip */
+} idle_state;
+
+void idle_init(idle_state *s);
+void idle_free(idle_state *s);
+/* Called for every block after its instructions were counted; returns true
+ * if virtual time jumped. Cheap unless the block is a loop head under
+ * examination. */
+bool idle_block(struct machine *m, struct icount_entry *e, uint32_t addr);
+/* Forget the loop under examination (a reset, a debugger write). */
+void idle_forget(idle_state *s);
+
+#endif

@@ -1,0 +1,1077 @@
+/* Scenario steps on the device itself: resets and buttons, virtual time,
+ * the LED, flash and memory. Each step is a scn_step_type (scenario.h);
+ * they are listed in scenario_steps.c. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "images.h"
+#include "module.h"
+#include "scenario.h"
+
+static machine *M(scn *s)
+{
+    return scn_photon(s)->m;
+}
+
+static const char *tstr(uint64_t ps, char *b, size_t n)
+{
+    return scn_fmt_time(ps, b, n);
+}
+
+/* Append to a comma-separated list in `buf`. */
+__attribute__((format(printf, 3, 4))) static void appendf(char *buf, size_t cap,
+                                                          const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    if (n && n + 2 < cap) {
+        strcat(buf, ", ");
+        n += 2;
+    }
+    if (n + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- reset, power-cycle ------------------------------------------------------ */
+
+static const char *const reset_names[] = {"pin", "software", "watchdog", NULL};
+static const reset_kind reset_kinds[] = {RESET_PIN, RESET_SOFTWARE, RESET_IWDG};
+
+static bool parse_reset(scn_args *a, scn_step *st)
+{
+    int *k = scn_alloc(a, sizeof(int));
+    *k = 0;
+    st->data = k;
+    return scn_arg_enum(a, "kind", false, reset_names, k);
+}
+
+static scn_status run_reset(scn *s, scn_step *st)
+{
+    int k = *(int *)st->data;
+    machine_reset(M(s), reset_kinds[k]); /* the timeline records it */
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_reset = {
+    .name = "reset",
+    .keys = "kind",
+    .main_key = "kind",
+    .summary = "reset the chip: kind pin (the RESET button, default), software "
+               "(SYSRESETREQ) or watchdog; the backup domain survives",
+    .parse = parse_reset,
+    .run = run_reset,
+};
+
+static bool parse_power_cycle(scn_args *a, scn_step *st)
+{
+    uint64_t *off = scn_alloc(a, sizeof(uint64_t));
+    st->data = off;
+    return scn_arg_duration(a, "off", false, off);
+}
+
+static scn_status run_power_cycle(scn *s, scn_step *st)
+{
+    uint64_t off = *(uint64_t *)st->data;
+    machine *m = M(s);
+    machine_reset(m, RESET_POWER_ON);
+    if (off) {
+        machine_hold_in_reset(m, true);
+        scn_wait w = scn_run_until(s, scn_now(s) + off);
+        if (!scn_photon(s)->reset_held)
+            machine_hold_in_reset(m, false);
+        if (w == SCN_WAIT_ERROR)
+            return SCN_ERROR;
+    }
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_power_cycle = {
+    .name = "power-cycle",
+    .keys = "off",
+    .main_key = "off",
+    .summary = "unplug and plug in again (off: how long it stays off, default 0); the "
+               "backup domain (RTC, backup registers and SRAM) is lost",
+    .parse = parse_power_cycle,
+    .run = run_power_cycle,
+};
+
+/* ---- buttons ------------------------------------------------------------------ */
+
+static const char *const button_names[] = {"setup", "reset", NULL};
+
+typedef struct button_args {
+    int button;
+    uint64_t hold;
+} button_args;
+
+static bool parse_button(scn_args *a, scn_step *st)
+{
+    button_args *b = scn_alloc(a, sizeof(*b));
+    st->data = b;
+    return scn_arg_enum(a, "button", true, button_names, &b->button);
+}
+
+static void set_button(scn *s, int button, bool pressed)
+{
+    photon *p = scn_photon(s);
+    if (button == 0)
+        photon_setup_button(p, pressed);
+    else
+        photon_reset_button(p, pressed);
+    scn_event(s, "%s button %s", button == 0 ? "SETUP" : "RESET",
+              pressed ? "pressed" : "released");
+}
+
+static scn_status run_press(scn *s, scn_step *st)
+{
+    set_button(s, ((button_args *)st->data)->button, true);
+    return SCN_PASS;
+}
+
+static scn_status run_release(scn *s, scn_step *st)
+{
+    set_button(s, ((button_args *)st->data)->button, false);
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_press = {
+    .name = "press",
+    .keys = "button",
+    .main_key = "button",
+    .summary = "press a button and keep it pressed: setup or reset (reset holds the "
+               "chip in reset until released)",
+    .parse = parse_button,
+    .run = run_press,
+};
+
+const scn_step_type scn_step_release = {
+    .name = "release",
+    .keys = "button",
+    .main_key = "button",
+    .summary = "release a button: setup or reset",
+    .parse = parse_button,
+    .run = run_release,
+};
+
+static bool parse_hold(scn_args *a, scn_step *st)
+{
+    button_args *b = scn_alloc(a, sizeof(*b));
+    st->data = b;
+    bool ok = scn_arg_enum(a, "button", true, button_names, &b->button);
+    return scn_arg_duration(a, "for", true, &b->hold) && ok;
+}
+
+static scn_status run_hold(scn *s, scn_step *st)
+{
+    button_args *b = st->data;
+    set_button(s, b->button, true);
+    scn_wait w = scn_run_until(s, scn_now(s) + b->hold);
+    set_button(s, b->button, false);
+    return w == SCN_WAIT_ERROR ? SCN_ERROR : SCN_PASS;
+}
+
+const scn_step_type scn_step_hold = {
+    .name = "hold",
+    .keys = "button for",
+    .summary = "press a button, let `for` of virtual time pass, release it",
+    .parse = parse_hold,
+    .run = run_hold,
+};
+
+/* ---- time ---------------------------------------------------------------------- */
+
+static bool parse_wait(scn_args *a, scn_step *st)
+{
+    uint64_t *d = scn_alloc(a, sizeof(uint64_t));
+    st->data = d;
+    return scn_arg_duration(a, "for", true, d);
+}
+
+static scn_status run_wait(scn *s, scn_step *st)
+{
+    scn_wait w = scn_run_until(s, scn_now(s) + *(uint64_t *)st->data);
+    return w == SCN_WAIT_ERROR ? SCN_ERROR : SCN_PASS;
+}
+
+const scn_step_type scn_step_wait = {
+    .name = "wait",
+    .keys = "for",
+    .main_key = "for",
+    .summary = "let virtual time pass: `- wait: 2s`",
+    .parse = parse_wait,
+    .run = run_wait,
+};
+
+/* ---- the LED -------------------------------------------------------------------- */
+
+typedef struct led_args {
+    led_pattern want;
+    uint64_t time; /* wait-led: timeout; expect-led: for (0: now only) */
+    bool has_time;
+} led_args;
+
+typedef struct led_watch {
+    scn *s;
+    const led_pattern *want;
+    bool hit;      /* wait-led: seen; expect-led: a different pattern came */
+    led_pattern got;
+    uint64_t since, seen;
+} led_watch;
+
+static bool parse_wait_led(scn_args *a, scn_step *st)
+{
+    led_args *l = scn_alloc(a, sizeof(*l));
+    st->data = l;
+    bool ok = scn_arg_led_pattern(a, "pattern", true, &l->want);
+    l->has_time = scn_arg_has(a, "timeout");
+    return scn_arg_duration(a, "timeout", false, &l->time) && ok;
+}
+
+/* What the LED is doing, for a report. */
+static void describe_led(scn *s, char *out, size_t n)
+{
+    uint64_t since;
+    led_pattern cur = scn_led_now(s, &since);
+    char pb[96], tb[32];
+    const uint8_t *rgb = scn_photon(s)->led.rgb;
+    const char *cn = led_color_name(rgb);
+    if (cur.kind == LP_NONE)
+        snprintf(out, n, "no pattern recognised since the last reset (the LED is %s now)",
+                 cn ? cn : "off");
+    else
+        snprintf(out, n, "%s since %s", led_pattern_str(&cur, pb, sizeof(pb)),
+                 tstr(since, tb, sizeof(tb)));
+}
+
+static void on_led_wait(void *ctx, uint64_t since, uint64_t seen, const led_pattern *p)
+{
+    led_watch *w = ctx;
+    if (!w->hit && led_pattern_match(w->want, p)) {
+        w->hit = true;
+        w->got = *p;
+        w->since = since;
+        w->seen = seen;
+        scn_done(w->s);
+    }
+}
+
+static scn_status run_wait_led(scn *s, scn_step *st)
+{
+    led_args *l = st->data;
+    uint64_t timeout = l->has_time ? l->time : scn_step_timeout(s);
+    char pb[96], tb[32], tb2[32], tb3[32], desc[256];
+    uint64_t since;
+    led_pattern cur = scn_led_now(s, &since);
+    if (cur.kind != LP_NONE && led_pattern_match(&l->want, &cur))
+        return SCN_PASS;
+    led_watch w = {s, &l->want, false, {0}, 0, 0};
+    scn_on_led(s, on_led_wait, &w);
+    uint64_t start = scn_now(s);
+    scn_wait r = scn_run_until(s, start + timeout);
+    if (r == SCN_WAIT_ERROR)
+        return SCN_ERROR;
+    if (w.hit)
+        return SCN_PASS;
+    describe_led(s, desc, sizeof(desc));
+    scn_expected(s, "%s within %s (from %s to %s)", led_pattern_str(&l->want, pb, sizeof(pb)),
+                 tstr(timeout, tb, sizeof(tb)), tstr(start, tb2, sizeof(tb2)),
+                 tstr(start + timeout, tb3, sizeof(tb3)));
+    scn_seen(s, "%s", desc);
+    return SCN_FAIL;
+}
+
+const scn_step_type scn_step_wait_led = {
+    .name = "wait-led",
+    .keys = "pattern timeout",
+    .main_key = "pattern",
+    .summary = "wait until the LED shows a pattern (\"blinking yellow\", \"breathing cyan "
+               "4s\", \"solid white\", \"SOS 1\", \"off\"), at once if it already does; "
+               "patterns seen before the last reset do not count; fails at `timeout` "
+               "(default: the scenario's step-timeout, 30 s)",
+    .parse = parse_wait_led,
+    .run = run_wait_led,
+};
+
+static bool parse_expect_led(scn_args *a, scn_step *st)
+{
+    led_args *l = scn_alloc(a, sizeof(*l));
+    st->data = l;
+    bool ok = scn_arg_led_pattern(a, "pattern", true, &l->want);
+    l->has_time = scn_arg_has(a, "for");
+    return scn_arg_duration(a, "for", false, &l->time) && ok;
+}
+
+static void on_led_change(void *ctx, uint64_t since, uint64_t seen, const led_pattern *p)
+{
+    led_watch *w = ctx;
+    if (!w->hit && !led_pattern_match(w->want, p)) {
+        w->hit = true;
+        w->got = *p;
+        w->since = since;
+        w->seen = seen;
+        scn_done(w->s);
+    }
+}
+
+static scn_status run_expect_led(scn *s, scn_step *st)
+{
+    led_args *l = st->data;
+    char pb[96], pb2[96], tb[32], desc[256];
+    uint64_t since;
+    led_pattern cur = scn_led_now(s, &since);
+    if (cur.kind == LP_NONE || !led_pattern_match(&l->want, &cur)) {
+        describe_led(s, desc, sizeof(desc));
+        scn_expected(s, "%s now", led_pattern_str(&l->want, pb, sizeof(pb)));
+        scn_seen(s, "%s", desc);
+        return SCN_FAIL;
+    }
+    if (!l->has_time || !l->time)
+        return SCN_PASS;
+    led_watch w = {s, &l->want, false, {0}, 0, 0};
+    scn_on_led(s, on_led_change, &w);
+    scn_wait r = scn_run_until(s, scn_now(s) + l->time);
+    if (r == SCN_WAIT_ERROR)
+        return SCN_ERROR;
+    if (!w.hit)
+        return SCN_PASS;
+    /* a reset in between restarts the classifier: say so if it happened */
+    scn_expected(s, "%s for %s", led_pattern_str(&l->want, pb, sizeof(pb)),
+                 tstr(l->time, tb, sizeof(tb)));
+    scn_seen(s, "%s from %s", led_pattern_str(&w.got, pb2, sizeof(pb2)),
+             tstr(w.since, tb, sizeof(tb)));
+    return SCN_FAIL;
+}
+
+const scn_step_type scn_step_expect_led = {
+    .name = "expect-led",
+    .keys = "pattern for",
+    .main_key = "pattern",
+    .summary = "the LED shows this pattern now (and, with `for`, keeps it that long)",
+    .parse = parse_expect_led,
+    .run = run_expect_led,
+};
+
+/* ---- flash ---------------------------------------------------------------------- */
+
+static bool in_flash(uint32_t addr, uint64_t len)
+{
+    return addr >= FLASH_BASE && (uint64_t)addr + len <= (uint64_t)FLASH_BASE + FLASH_SIZE;
+}
+
+/* Read a file named by an image key (short name or path) into the arena. */
+static bool read_image_arg(scn_args *a, const char *key, uint8_t **data, size_t *len,
+                           const char **path)
+{
+    if (!scn_arg_image(a, key, true, path))
+        return false;
+    char err[1024];
+    uint8_t *buf = read_file(*path, len, FLASH_SIZE, err, sizeof(err));
+    if (!buf)
+        return scn_arg_error(a, scn_arg_line(a, key), "%s: %s", key, err);
+    *data = scn_alloc(a, *len ? *len : 1);
+    memcpy(*data, buf, *len);
+    free(buf);
+    return true;
+}
+
+typedef struct flash_args {
+    uint32_t addr;
+    const uint8_t *data;
+    size_t len;
+    const char *what; /* the file, for messages */
+    bool has_version;
+    uint64_t version;
+    bool erase;
+} flash_args;
+
+/* Common to expect-flash and write-flash: address + (file | bytes). */
+static bool parse_flash_data(scn_args *a, flash_args *f, bool allow_version)
+{
+    bool has_addr = scn_arg_has(a, "address");
+    int n = scn_arg_has(a, "file") + scn_arg_has(a, "bytes") +
+            (allow_version && scn_arg_has(a, "version"));
+    if (n != 1)
+        return scn_arg_error(a, 0, "give one of %s", allow_version ? "file, bytes, version"
+                                                                   : "file, bytes");
+    if (has_addr && !scn_arg_address(a, "address", true, &f->addr))
+        return false;
+    if (scn_arg_has(a, "file")) {
+        uint8_t *d = NULL;
+        if (!read_image_arg(a, "file", &d, &f->len, &f->what))
+            return false;
+        f->data = d;
+        if (!has_addr) {
+            module_info mi;
+            char err[256];
+            if (module_parse(d, f->len, &mi, err, sizeof(err)))
+                return scn_arg_error(a, scn_arg_line(a, "file"),
+                                     "file: %s is not a module (%s): give `address`", f->what,
+                                     err);
+            f->addr = mi.start;
+        }
+    } else if (scn_arg_has(a, "bytes")) {
+        uint8_t *d;
+        if (!scn_arg_bytes(a, "bytes", true, &d, &f->len))
+            return false;
+        f->data = d;
+        f->what = "the bytes";
+        if (!has_addr)
+            return scn_arg_error(a, 0, "'address' is required with bytes");
+    } else {
+        if (!scn_arg_u64(a, "version", true, 0, 65535, &f->version))
+            return false;
+        f->has_version = true;
+        if (!has_addr)
+            return scn_arg_error(a, 0, "'address' is required with version");
+        f->len = 0;
+    }
+    if (!in_flash(f->addr, f->len ? f->len : 1))
+        return scn_arg_error(a, scn_arg_line(a, "address"),
+                             "0x%08x..+%zu is not inside the flash (0x%08x-0x%08x)", f->addr,
+                             f->len, FLASH_BASE, FLASH_BASE + FLASH_SIZE - 1);
+    return true;
+}
+
+static bool parse_expect_flash(scn_args *a, scn_step *st)
+{
+    flash_args *f = scn_alloc(a, sizeof(*f));
+    st->data = f;
+    return parse_flash_data(a, f, true);
+}
+
+static void module_desc(const module_info *mi, char *out, size_t n)
+{
+    char d1[48], d2[48];
+    module_dep_str(&mi->dep1, d1, sizeof(d1));
+    module_dep_str(&mi->dep2, d2, sizeof(d2));
+    snprintf(out, n, "%s.%u version %u, platform %u, 0x%08x-0x%08x, CRC %s, depends on %s%s%s",
+             module_func_name(mi->func), mi->index, mi->version, mi->platform, mi->start,
+             mi->end, mi->crc_ok ? "ok" : "MISMATCH", d1[0] ? d1 : "nothing", d2[0] ? ", " : "",
+             d2);
+}
+
+/* What sits at an address that is not a module (for reports). */
+static void no_module_desc(machine *m, uint32_t addr, char *out, size_t n)
+{
+    const uint8_t *p = m->flash + (addr - FLASH_BASE);
+    uint32_t w0 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                  (uint32_t)p[3] << 24;
+    uint32_t ho = (w0 & 0x2FF10000u) == 0x20000000u ? 0x184 : 0;
+    if (addr - FLASH_BASE + ho + 8 > FLASH_SIZE) {
+        snprintf(out, n, "no module header at 0x%08x", addr);
+        return;
+    }
+    const uint8_t *h = p + ho;
+    uint32_t start = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+                     (uint32_t)h[3] << 24;
+    uint32_t end = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 |
+                   (uint32_t)h[7] << 24;
+    if (w0 == 0xFFFFFFFFu && start == 0xFFFFFFFFu)
+        snprintf(out, n, "no module at 0x%08x: the flash there is erased", addr);
+    else
+        snprintf(out, n, "no valid module at 0x%08x: the header at +0x%x gives start 0x%08x, "
+                 "end 0x%08x", addr, ho, start, end);
+}
+
+static scn_status run_expect_flash(scn *s, scn_step *st)
+{
+    flash_args *f = st->data;
+    machine *m = M(s);
+    if (f->has_version) {
+        module_info mi;
+        char d[256];
+        if (module_parse_flash(m->flash, FLASH_SIZE, FLASH_BASE, f->addr, &mi)) {
+            no_module_desc(m, f->addr, d, sizeof(d));
+            scn_expected(s, "a module of version %" PRIu64 " at 0x%08x", f->version, f->addr);
+            scn_seen(s, "%s", d);
+            return SCN_FAIL;
+        }
+        if (mi.version != f->version) {
+            module_desc(&mi, d, sizeof(d));
+            scn_expected(s, "a module of version %" PRIu64 " at 0x%08x", f->version, f->addr);
+            scn_seen(s, "version %u (%s)", mi.version, d);
+            return SCN_FAIL;
+        }
+        return SCN_PASS;
+    }
+    const uint8_t *have = m->flash + (f->addr - FLASH_BASE);
+    size_t ndiff = 0, first = 0;
+    for (size_t i = 0; i < f->len; i++)
+        if (have[i] != f->data[i]) {
+            if (!ndiff)
+                first = i;
+            ndiff++;
+        }
+    if (!ndiff)
+        return SCN_PASS;
+    scn_expected(s, "0x%08x..0x%08zx to hold %s (%zu bytes)", f->addr,
+                 (size_t)f->addr + f->len - 1, f->what, f->len);
+    scn_seen(s, "%zu byte%s differ%s; the first at 0x%08zx holds 0x%02x, not 0x%02x", ndiff,
+             ndiff == 1 ? "" : "s", ndiff == 1 ? "s" : "", (size_t)f->addr + first,
+             have[first], f->data[first]);
+    return SCN_FAIL;
+}
+
+const scn_step_type scn_step_expect_flash = {
+    .name = "expect-flash",
+    .keys = "address file bytes version",
+    .summary = "flash holds the bytes of a file or image (at `address`, default the "
+               "module's start), or hex `bytes`, or a module of `version` at `address`",
+    .parse = parse_expect_flash,
+    .run = run_expect_flash,
+};
+
+static bool parse_write_flash(scn_args *a, scn_step *st)
+{
+    flash_args *f = scn_alloc(a, sizeof(*f));
+    st->data = f;
+    if (!parse_flash_data(a, f, false))
+        return false;
+    return scn_arg_bool(a, "erase", false, &f->erase);
+}
+
+static scn_status run_write_flash(scn *s, scn_step *st)
+{
+    flash_args *f = st->data;
+    machine *m = M(s);
+    uint32_t lo = f->addr, hi = f->addr + (uint32_t)f->len;
+    if (f->erase) {
+        uint32_t a = FLASH_BASE, elo = lo, ehi = hi;
+        for (int n = 0; n < FLASH_NSECTORS; n++) {
+            uint32_t sz = flash_sector_size(n);
+            if (a < hi && a + sz > lo) {
+                memset(m->flash + (a - FLASH_BASE), 0xFF, sz);
+                if (a < elo) elo = a;
+                if (a + sz > ehi) ehi = a + sz;
+            }
+            a += sz;
+        }
+        lo = elo;
+        hi = ehi;
+    }
+    memcpy(m->flash + (f->addr - FLASH_BASE), f->data, f->len);
+    machine_code_changed(m, lo, hi);
+    scn_event(s, "flash: wrote %zu bytes at 0x%08x%s", f->len, f->addr,
+              f->erase ? " (sectors erased first)" : "");
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_write_flash = {
+    .name = "write-flash",
+    .keys = "address file bytes erase",
+    .summary = "write a file or image (at `address`, default the module's start) or hex "
+               "`bytes` straight into flash; `erase: true` erases the sectors it covers first",
+    .parse = parse_write_flash,
+    .run = run_write_flash,
+};
+
+typedef struct corrupt_args {
+    uint32_t addr;
+    uint64_t len, xor;
+} corrupt_args;
+
+static bool parse_corrupt_flash(scn_args *a, scn_step *st)
+{
+    corrupt_args *c = scn_alloc(a, sizeof(*c));
+    st->data = c;
+    c->len = 1;
+    c->xor = 0xFF;
+    if (!scn_arg_address(a, "address", true, &c->addr) ||
+        !scn_arg_u64(a, "length", false, 1, FLASH_SIZE, &c->len) ||
+        !scn_arg_u64(a, "xor", false, 1, 255, &c->xor))
+        return false;
+    if (!in_flash(c->addr, c->len))
+        return scn_arg_error(a, scn_arg_line(a, "address"),
+                             "0x%08x..+%" PRIu64 " is not inside the flash", c->addr, c->len);
+    return true;
+}
+
+static scn_status run_corrupt_flash(scn *s, scn_step *st)
+{
+    corrupt_args *c = st->data;
+    machine *m = M(s);
+    for (uint64_t i = 0; i < c->len; i++)
+        m->flash[c->addr - FLASH_BASE + i] ^= (uint8_t)c->xor;
+    machine_code_changed(m, c->addr, c->addr + (uint32_t)c->len);
+    scn_event(s, "flash: %" PRIu64 " byte%s at 0x%08x flipped (xor 0x%02" PRIx64 ")", c->len,
+              c->len == 1 ? "" : "s", c->addr, c->xor);
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_corrupt_flash = {
+    .name = "corrupt-flash",
+    .keys = "address length xor",
+    .summary = "flip bits in flash: `length` bytes (default 1) at `address` XORed with "
+               "`xor` (default 0xFF), e.g. address: system-part1+0x184",
+    .parse = parse_corrupt_flash,
+    .run = run_corrupt_flash,
+};
+
+/* ---- expect-module ----------------------------------------------------------------- */
+
+typedef enum { CMP_EQ, CMP_NE, CMP_GE, CMP_GT, CMP_LE, CMP_LT } cmp_op;
+
+typedef struct cmp_val {
+    bool set;
+    cmp_op op;
+    uint64_t v;
+} cmp_val;
+
+static const char *const cmp_names[] = {"", "!= ", ">= ", "> ", "<= ", "< "};
+
+static bool cmp_ok(const cmp_val *c, uint64_t x)
+{
+    switch (c->op) {
+    case CMP_EQ: return x == c->v;
+    case CMP_NE: return x != c->v;
+    case CMP_GE: return x >= c->v;
+    case CMP_GT: return x > c->v;
+    case CMP_LE: return x <= c->v;
+    case CMP_LT: return x < c->v;
+    }
+    return false;
+}
+
+/* "2202", ">= 2202", "<1000" */
+static bool parse_cmp(const char *s, cmp_val *c)
+{
+    while (*s == ' ')
+        s++;
+    static const struct { const char *t; cmp_op op; } ops[] = {
+        {">=", CMP_GE}, {"<=", CMP_LE}, {"!=", CMP_NE}, {"==", CMP_EQ},
+        {">", CMP_GT},  {"<", CMP_LT},  {"=", CMP_EQ},
+    };
+    c->op = CMP_EQ;
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (!strncmp(s, ops[i].t, strlen(ops[i].t))) {
+            c->op = ops[i].op;
+            s += strlen(ops[i].t);
+            break;
+        }
+    while (*s == ' ')
+        s++;
+    char *end;
+    if (!*s || *s == '-')
+        return false;
+    unsigned long long v = strtoull(s, &end, 0);
+    while (*end == ' ')
+        end++;
+    if (*end)
+        return false;
+    c->v = v;
+    c->set = true;
+    return true;
+}
+
+static bool arg_cmp(scn_args *a, const char *key, cmp_val *c)
+{
+    const char *str;
+    if (!scn_arg_has(a, key))
+        return true;
+    if (!scn_arg_str(a, key, true, &str))
+        return false;
+    if (!parse_cmp(str, c))
+        return scn_arg_error(a, scn_arg_line(a, key),
+                             "%s: expected a number or a comparison such as \">= 2202\", got "
+                             "'%s'", key, str);
+    return true;
+}
+
+static const struct { const char *name; int func; } func_names[] = {
+    {"none", 0},     {"resource", 1}, {"bootloader", 2}, {"monolithic", 3}, {"mono", 3},
+    {"system", 4},   {"system-part", 4}, {"user", 5},    {"user-part", 5},
+};
+
+static int func_by_name(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof(func_names) / sizeof(func_names[0]); i++)
+        if (strlen(func_names[i].name) == n && !strncasecmp(s, func_names[i].name, n))
+            return func_names[i].func;
+    return -1;
+}
+
+typedef struct module_args {
+    uint32_t addr;
+    bool present;
+    int func; /* -1: any */
+    cmp_val index, version, platform, start, end;
+    int crc; /* -1 any, 0 bad, 1 ok */
+    bool has_deps;
+    module_dep deps[2];
+    size_t ndeps;
+} module_args;
+
+/* "system.2 >= 207", "bootloader >= 1003", "system.1" (any version) */
+static bool parse_dep(const char *s, module_dep *d)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strcspn(s, ". >=");
+    int f = func_by_name(s, n);
+    if (f < 0)
+        return false;
+    d->func = (uint8_t)f;
+    d->index = 0;
+    d->version = 0;
+    s += n;
+    if (*s == '.') {
+        char *end;
+        unsigned long i = strtoul(s + 1, &end, 10);
+        if (end == s + 1 || i > 255)
+            return false;
+        d->index = (uint8_t)i;
+        s = end;
+    }
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return true;
+    if (strncmp(s, ">=", 2))
+        return false;
+    s += 2;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (end == s || *end || v > 65535)
+        return false;
+    d->version = (uint16_t)v;
+    return true;
+}
+
+static bool parse_expect_module(scn_args *a, scn_step *st)
+{
+    module_args *m = scn_alloc(a, sizeof(*m));
+    st->data = m;
+    m->present = true;
+    m->func = -1;
+    m->crc = -1;
+    bool ok = scn_arg_address(a, "address", true, &m->addr);
+    ok &= scn_arg_bool(a, "present", false, &m->present);
+    if (ok && !in_flash(m->addr, 1))
+        ok = scn_arg_error(a, scn_arg_line(a, "address"), "0x%08x is not in the flash",
+                           m->addr);
+    const char *fn;
+    if (scn_arg_has(a, "function") && scn_arg_str(a, "function", true, &fn)) {
+        uint64_t num;
+        char *end;
+        num = strtoul(fn, &end, 0);
+        m->func = func_by_name(fn, strlen(fn));
+        if (m->func < 0 && !*end && end != fn && num < 256)
+            m->func = (int)num;
+        if (m->func < 0)
+            ok = scn_arg_error(a, scn_arg_line(a, "function"),
+                               "function: '%s' is not one of bootloader, system, user, "
+                               "monolithic, resource, none (or a number)", fn);
+    } else if (scn_arg_has(a, "function")) {
+        ok = false;
+    }
+    ok &= arg_cmp(a, "index", &m->index);
+    ok &= arg_cmp(a, "version", &m->version);
+    ok &= arg_cmp(a, "start", &m->start);
+    ok &= arg_cmp(a, "end", &m->end);
+    const char *pl;
+    if (scn_arg_has(a, "platform") && scn_arg_str(a, "platform", true, &pl)) {
+        static const struct { const char *n; unsigned id; } plats[] = {
+            {"photon", 6}, {"p1", 8}, {"electron", 10}, {"core", 0}};
+        bool found = false;
+        for (size_t i = 0; i < sizeof(plats) / sizeof(plats[0]); i++)
+            if (!strcasecmp(pl, plats[i].n)) {
+                m->platform = (cmp_val){true, CMP_EQ, plats[i].id};
+                found = true;
+            }
+        if (!found && !parse_cmp(pl, &m->platform))
+            ok = scn_arg_error(a, scn_arg_line(a, "platform"),
+                               "platform: expected a number or photon, p1, electron, got '%s'",
+                               pl);
+    }
+    static const char *const crc_names[] = {"bad", "ok", NULL};
+    ok &= scn_arg_enum(a, "crc", false, crc_names, &m->crc);
+    const scn_val *deps = scn_arg_val(a, "dependencies");
+    if (deps) {
+        m->has_deps = true;
+        if (deps->kind == SV_SCALAR && !strcmp(deps->str, "none")) {
+            m->ndeps = 0;
+        } else if (deps->kind != SV_SEQ) {
+            ok = scn_arg_error(a, deps->line,
+                               "dependencies: expected a list such as [\"system.2 >= 207\"] "
+                               "(or [] / none), got %s",
+                               deps->kind == SV_MAP ? "a mapping" : "a single value");
+        } else if (deps->n > 2) {
+            ok = scn_arg_error(a, deps->line, "dependencies: a module has at most two");
+        } else {
+            for (size_t i = 0; i < deps->n; i++) {
+                const scn_val *d = &deps->items[i];
+                if (d->kind != SV_SCALAR || !parse_dep(d->str, &m->deps[i]))
+                    ok = scn_arg_error(a, d->line,
+                                       "dependencies: expected \"FUNCTION[.INDEX] >= VERSION\" "
+                                       "such as \"system.2 >= 207\" or \"bootloader >= 1003\"");
+            }
+            m->ndeps = deps->n;
+        }
+    }
+    if (!m->present && (m->func >= 0 || m->index.set || m->version.set || m->platform.set ||
+                        m->crc >= 0 || m->has_deps || m->start.set || m->end.set))
+        ok = scn_arg_error(a, 0, "present: false takes no other checks");
+    return ok;
+}
+
+static bool dep_eq(const module_dep *a, const module_dep *b)
+{
+    return a->func == b->func && a->index == b->index && a->version == b->version;
+}
+
+static scn_status run_expect_module(scn *s, scn_step *st)
+{
+    module_args *w = st->data;
+    machine *m = M(s);
+    module_info mi;
+    char d[320];
+    bool present = !module_parse_flash(m->flash, FLASH_SIZE, FLASH_BASE, w->addr, &mi);
+    if (!present) {
+        if (!w->present)
+            return SCN_PASS;
+        no_module_desc(m, w->addr, d, sizeof(d));
+        scn_expected(s, "a module at 0x%08x", w->addr);
+        scn_seen(s, "%s", d);
+        return SCN_FAIL;
+    }
+    module_desc(&mi, d, sizeof(d));
+    if (!w->present) {
+        scn_expected(s, "no valid module at 0x%08x", w->addr);
+        scn_seen(s, "%s", d);
+        return SCN_FAIL;
+    }
+    char want[512] = "", got[512] = "";
+    if (w->func >= 0 && mi.func != w->func) {
+        appendf(want, sizeof(want), "function %s", module_func_name((uint8_t)w->func));
+        appendf(got, sizeof(got), "function %s", module_func_name(mi.func));
+    }
+    const struct { const char *n; const cmp_val *c; uint64_t v; bool hex; } nums[] = {
+        {"index", &w->index, mi.index, false},    {"version", &w->version, mi.version, false},
+        {"platform", &w->platform, mi.platform, false}, {"start", &w->start, mi.start, true},
+        {"end", &w->end, mi.end, true},
+    };
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        if (!nums[i].c->set || cmp_ok(nums[i].c, nums[i].v))
+            continue;
+        if (nums[i].hex) {
+            appendf(want, sizeof(want), "%s %s0x%08" PRIx64, nums[i].n,
+                    cmp_names[nums[i].c->op], nums[i].c->v);
+            appendf(got, sizeof(got), "%s 0x%08" PRIx64, nums[i].n, nums[i].v);
+        } else {
+            appendf(want, sizeof(want), "%s %s%" PRIu64, nums[i].n, cmp_names[nums[i].c->op],
+                    nums[i].c->v);
+            appendf(got, sizeof(got), "%s %" PRIu64, nums[i].n, nums[i].v);
+        }
+    }
+    if (w->crc >= 0 && mi.crc_ok != (w->crc == 1)) {
+        appendf(want, sizeof(want), "CRC %s", w->crc ? "ok" : "bad");
+        appendf(got, sizeof(got), "CRC %s (stored %08x, computed %08x)",
+                mi.crc_ok ? "ok" : "MISMATCH", mi.crc_stored, mi.crc_computed);
+    }
+    if (w->has_deps) {
+        module_dep have[2];
+        size_t nh = 0;
+        if (mi.dep1.func != MODULE_FUNC_NONE)
+            have[nh++] = mi.dep1;
+        if (mi.dep2.func != MODULE_FUNC_NONE)
+            have[nh++] = mi.dep2;
+        bool same = nh == w->ndeps;
+        for (size_t i = 0; i < w->ndeps && same; i++) {
+            bool f = false;
+            for (size_t j = 0; j < nh; j++)
+                f |= dep_eq(&w->deps[i], &have[j]);
+            same = f;
+        }
+        if (!same) {
+            char b[2][48];
+            appendf(want, sizeof(want), "dependencies [%s%s%s]",
+                    w->ndeps > 0 ? module_dep_str(&w->deps[0], b[0], sizeof(b[0])) : "",
+                    w->ndeps > 1 ? ", " : "",
+                    w->ndeps > 1 ? module_dep_str(&w->deps[1], b[1], sizeof(b[1])) : "");
+            appendf(got, sizeof(got), "dependencies [%s%s%s]",
+                    nh > 0 ? module_dep_str(&have[0], b[0], sizeof(b[0])) : "",
+                    nh > 1 ? ", " : "", nh > 1 ? module_dep_str(&have[1], b[1], sizeof(b[1])) : "");
+        }
+    }
+    if (!want[0])
+        return SCN_PASS;
+    scn_expected(s, "%s (module at 0x%08x)", want, w->addr);
+    scn_seen(s, "%s", got);
+    scn_note(s, "module: %s", d);
+    return SCN_FAIL;
+}
+
+const scn_step_type scn_step_expect_module = {
+    .name = "expect-module",
+    .keys = "address present function index version platform crc dependencies start end",
+    .summary = "check the module header at `address` like `inspect`: function, index, "
+               "version (\">= 2202\" works), platform, crc ok|bad, dependencies "
+               "[\"system.2 >= 207\"], start, end; present: false = no valid module",
+    .parse = parse_expect_module,
+    .run = run_expect_module,
+};
+
+/* ---- memory and registers -------------------------------------------------------------- */
+
+typedef struct mem_args {
+    uint32_t addr;
+    uint64_t size, value, mask;
+    const uint8_t *bytes;
+    size_t len;
+} mem_args;
+
+static bool parse_mem(scn_args *a, scn_step *st, bool expect)
+{
+    mem_args *m = scn_alloc(a, sizeof(*m));
+    st->data = m;
+    m->size = 4;
+    m->mask = UINT64_MAX;
+    bool ok = scn_arg_address(a, "address", true, &m->addr);
+    if (scn_arg_has(a, "bytes")) {
+        if (scn_arg_has(a, "value") || scn_arg_has(a, "size") || scn_arg_has(a, "mask"))
+            return scn_arg_error(a, 0, "give either bytes or value (with size, mask)");
+        uint8_t *b;
+        ok &= scn_arg_bytes(a, "bytes", true, &b, &m->len);
+        m->bytes = b;
+        return ok;
+    }
+    ok &= scn_arg_u64(a, "size", false, 1, 4, &m->size);
+    if (ok && m->size == 3)
+        return scn_arg_error(a, scn_arg_line(a, "size"), "size: 1, 2 or 4 bytes");
+    uint64_t max = m->size == 4 ? 0xFFFFFFFFull : (1ull << (8 * m->size)) - 1;
+    ok &= scn_arg_u64(a, "value", true, 0, max, &m->value);
+    if (expect)
+        ok &= scn_arg_u64(a, "mask", false, 0, max, &m->mask);
+    m->mask &= max;
+    if (ok && (m->addr & (m->size - 1)))
+        ok = scn_arg_error(a, scn_arg_line(a, "address"),
+                           "0x%08x is not aligned to %" PRIu64 " bytes", m->addr, m->size);
+    return ok;
+}
+
+static bool parse_expect_memory(scn_args *a, scn_step *st)
+{
+    return parse_mem(a, st, true);
+}
+
+static bool parse_write_memory(scn_args *a, scn_step *st)
+{
+    return parse_mem(a, st, false);
+}
+
+/* RAM and flash directly; registers through their models. */
+static bool mem_read(machine *m, uint32_t addr, unsigned size, uint32_t *v)
+{
+    uint8_t *p = bus_host_ptr(&m->bus, addr, size);
+    if (p) {
+        uint32_t x = 0;
+        memcpy(&x, p, size);
+        *v = x;
+        return true;
+    }
+    if (!bus_device_at(&m->bus, addr))
+        return false;
+    *v = bus_read(&m->bus, addr, size);
+    return true;
+}
+
+static bool mem_write(machine *m, uint32_t addr, unsigned size, uint32_t v)
+{
+    uint8_t *p = bus_host_ptr(&m->bus, addr, size);
+    if (p) {
+        memcpy(p, &v, size);
+        if (addr >= FLASH_BASE && addr < FLASH_BASE + FLASH_SIZE)
+            machine_code_changed(m, addr, addr + size);
+        return true;
+    }
+    if (!bus_device_at(&m->bus, addr))
+        return false;
+    bus_write(&m->bus, addr, v, size);
+    return true;
+}
+
+static scn_status run_expect_memory(scn *s, scn_step *st)
+{
+    mem_args *w = st->data;
+    machine *m = M(s);
+    if (w->bytes) {
+        for (size_t i = 0; i < w->len; i++) {
+            uint32_t v;
+            if (!mem_read(m, w->addr + (uint32_t)i, 1, &v)) {
+                scn_expected(s, "memory at 0x%08zx", (size_t)w->addr + i);
+                scn_seen(s, "nothing is mapped there");
+                return SCN_FAIL;
+            }
+            if ((uint8_t)v != w->bytes[i]) {
+                scn_expected(s, "0x%02x at 0x%08zx (byte %zu of %zu)", w->bytes[i],
+                             (size_t)w->addr + i, i + 1, w->len);
+                scn_seen(s, "0x%02x", v & 0xFF);
+                return SCN_FAIL;
+            }
+        }
+        return SCN_PASS;
+    }
+    uint32_t v;
+    if (!mem_read(m, w->addr, (unsigned)w->size, &v)) {
+        scn_expected(s, "a value at 0x%08x", w->addr);
+        scn_seen(s, "nothing is mapped there (no RAM, flash or modelled peripheral)");
+        return SCN_FAIL;
+    }
+    if ((v & w->mask) == w->value)
+        return SCN_PASS;
+    int digits = (int)w->size * 2;
+    if (w->mask != ((w->size == 4) ? 0xFFFFFFFFull : (1ull << (8 * w->size)) - 1))
+        scn_expected(s, "0x%0*" PRIx64 " at 0x%08x under mask 0x%0*" PRIx64, digits, w->value,
+                     w->addr, digits, w->mask);
+    else
+        scn_expected(s, "0x%0*" PRIx64 " at 0x%08x", digits, w->value, w->addr);
+    scn_seen(s, "0x%0*x", digits, v);
+    return SCN_FAIL;
+}
+
+static scn_status run_write_memory(scn *s, scn_step *st)
+{
+    mem_args *w = st->data;
+    machine *m = M(s);
+    if (w->bytes) {
+        for (size_t i = 0; i < w->len; i++)
+            if (!mem_write(m, w->addr + (uint32_t)i, 1, w->bytes[i])) {
+                scn_expected(s, "memory at 0x%08zx", (size_t)w->addr + i);
+                scn_seen(s, "nothing is mapped there");
+                return SCN_FAIL;
+            }
+    } else if (!mem_write(m, w->addr, (unsigned)w->size, (uint32_t)w->value)) {
+        scn_expected(s, "memory at 0x%08x", w->addr);
+        scn_seen(s, "nothing is mapped there (no RAM, flash or modelled peripheral)");
+        return SCN_FAIL;
+    }
+    scn_event(s, "memory: wrote %s at 0x%08x", w->bytes ? "bytes" : "a value", w->addr);
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_expect_memory = {
+    .name = "expect-memory",
+    .keys = "address value size mask bytes",
+    .summary = "read memory or a register as the CPU would (registers through their "
+               "models): `value` of `size` 1/2/4 bytes (default 4) under `mask`, or "
+               "`bytes`; address e.g. RTC_BKP1R, BKPSRAM+0x10, 0x20000000",
+    .parse = parse_expect_memory,
+    .run = run_expect_memory,
+};
+
+const scn_step_type scn_step_write_memory = {
+    .name = "write-memory",
+    .keys = "address value size bytes",
+    .summary = "write memory or a register as the CPU would (a write-protected register "
+               "ignores it, as on the chip): `value` of `size` bytes, or `bytes`",
+    .parse = parse_write_memory,
+    .run = run_write_memory,
+};

@@ -1,0 +1,60 @@
+/* The scenario steps photon-sim knows. To add a step: write its
+ * scn_step_type in a file of its own (see scenario.h, and
+ * scenario_device_steps.c / scenario_step_run.c for examples) and add one
+ * line here (test_scenario_parse checks that names are unique). */
+#include <string.h>
+
+#include "scenario.h"
+
+/* scenario_device_steps.c */
+extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
+    scn_step_release, scn_step_hold, scn_step_wait, scn_step_wait_led, scn_step_expect_led,
+    scn_step_expect_flash, scn_step_expect_module, scn_step_write_flash,
+    scn_step_corrupt_flash, scn_step_expect_memory, scn_step_write_memory;
+/* scenario_serial_steps.c */
+extern const scn_step_type scn_step_wait_serial;
+/* scenario_step_run.c */
+extern const scn_step_type scn_step_run;
+/* scenario.c */
+void scn_attach_usart1(scn *s);
+
+const scn_step_type *const scenario_step_types[] = {
+    /* device */
+    &scn_step_reset,
+    &scn_step_power_cycle,
+    &scn_step_press,
+    &scn_step_release,
+    &scn_step_hold,
+    /* time and the LED */
+    &scn_step_wait,
+    &scn_step_wait_led,
+    &scn_step_expect_led,
+    /* flash and memory */
+    &scn_step_expect_flash,
+    &scn_step_expect_module,
+    &scn_step_write_flash,
+    &scn_step_corrupt_flash,
+    &scn_step_expect_memory,
+    &scn_step_write_memory,
+    /* serial output */
+    &scn_step_wait_serial,
+    /* the host */
+    &scn_step_run,
+    /* USB, serial, Wi-Fi steps: one line each, here */
+    NULL,
+};
+
+/* Set-up for every scenario (e.g. wiring a serial port to the evidence):
+ * one line each, here. */
+const scn_attach_fn scenario_attach_hooks[] = {
+    scn_attach_usart1,
+    NULL,
+};
+
+const scn_step_type *scenario_find_step(const char *name)
+{
+    for (int i = 0; scenario_step_types[i]; i++)
+        if (!strcmp(scenario_step_types[i]->name, name))
+            return scenario_step_types[i];
+    return NULL;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Bootloader 2.2.0 + system parts 2.2.0 + Tinker: the bootloader hands over
+# to system-part1, system-part2 runs HAL_Core_Config (solid white); the first
+# boot on a blank DCT generates the device keys, writes them into the DCT
+# through the flash controller and resets; the next run finds them. Without a
+# Wi-Fi chip model the system then faults: the firmware's own panic handler
+# shows SOS code 1, the emulator stays alive and the state file intact.
+. "$(dirname "$0")/lib.bash"
+st=$TMP/photon.state
+all=(--load bootloader@2.2.0 --load system-part1@2.2.0 --load system-part2@2.2.0 --load tinker@0.4.5)
+
+expect_rc 0 "solid white from HAL_Core_Config" -- \
+  "$SIM" run --fresh --no-save "${all[@]}" --until-led "solid white" --timeout 5
+
+expect_rc 0 "first boot: keys generated, then a self-reset" -- \
+  "$SIM" run --state "$st" --fresh "${all[@]}" --timeout 7 --log flash
+expect_out 'LED blinking white' "key generation blinks white"
+expect_out 'sector 1 erased' "the DCT is written through the flash controller"
+expect_out 'reset \(software\)' "the system resets itself after writing the keys"
+expect_out 'LED solid white' "and boots again"
+
+expect_rc 0 "second run from the saved state" -- \
+  "$SIM" run --state "$st" --until-led "breathing white" --timeout 5 --log flash
+if grep -q 'LED blinking white\|reset (software)' <<<"$LAST_OUT"; then
+  echo "FAIL: keys generated again"; fails=$((fails + 1))
+else echo "ok: the saved keys are found, not generated again"; fi
+
+expect_rc 0 "without Wi-Fi the system faults: SOS code 1 (HardFault)" -- \
+  "$SIM" run --state "$st" --until-led "SOS 1" --timeout 15
+expect_out 'saw "SOS red, code 1 \(HardFault\)"' "the classifier names the panic"
+
+expect_rc 0 "the state file is intact after the panic" -- "$SIM" inspect --state "$st"
+expect_out 'system-part2' "modules are still listed"
+finish
