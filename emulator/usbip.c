@@ -521,8 +521,8 @@ int usb_shim_setenv(const char *host, int port, char *err, size_t errlen)
     return 0;
 }
 
-usb_command *usb_command_start(usb_link *l, char *const argv[], bool echo, char *err,
-                               size_t errlen)
+usb_command *usb_command_start(usb_link *l, char *const argv[], const char *dir, bool echo,
+                               char *err, size_t errlen)
 {
     int slot = -1;
     for (int i = 0; i < USB_MAX_COMMANDS; i++)
@@ -571,6 +571,10 @@ usb_command *usb_command_start(usb_link *l, char *const argv[], bool echo, char 
             dup2(devnull, 0);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        if (dir && chdir(dir)) {
+            dprintf(2, "photon-sim: cannot enter %s: %s\n", dir, strerror(errno));
+            _exit(126);
+        }
         if (usb_shim_setenv("127.0.0.1", l->port, e, sizeof(e)) == 0)
             execvp(argv[0], argv);
         dprintf(2, "photon-sim: cannot run %s: %s\n", argv[0], strerror(errno));

@@ -19,11 +19,12 @@
  * device never answers cannot race virtual time while the host waits for
  * its own timeout.
  *
- * Scenario steps (see tests/unit/test_usb_link.c for all of it in use):
+ * Scenario steps (emulator/scenario_usb_steps.c uses this; so does
+ * tests/unit/test_usb_link.c, without the scenario runner):
  *   once, after runner_init:  l = usb_link_start(&r, &(usb_link_opts){.port = 0}, ...)
  *   usb-attached [timeout]:   ok = usb_link_wait_attached(l, true, now + timeout)
  *   usb-detached [timeout]:   ok = usb_link_wait_attached(l, false, now + timeout)
- *   dfu ARGS:                 c = usb_command_start(l, {"dfu-util", ARGS..., NULL}, echo, ...)
+ *   dfu ARGS:                 c = usb_command_start(l, {"dfu-util", ARGS..., NULL}, dir, echo, ...)
  *                             usb_command_wait(c, now + timeout); check c->status and
  *                             c->output; usb_command_free(c)
  *   (cable, if wanted):       usb_link_plug(l, false / true)
@@ -102,10 +103,11 @@ void usb_link_plug(usb_link *l, bool plugged);
  * reached. */
 bool usb_link_wait_attached(usb_link *l, bool attached, uint64_t deadline_ps);
 
-/* Run `argv` (e.g. dfu-util and its arguments) with the libusb shim pointed
- * at this link's server, output captured (and echoed if `echo`). */
-usb_command *usb_command_start(usb_link *l, char *const argv[], bool echo, char *err,
-                               size_t errlen);
+/* Run `argv` (e.g. dfu-util and its arguments) in directory `dir` (NULL:
+ * the current one) with the libusb shim pointed at this link's server,
+ * output captured (and echoed if `echo`). */
+usb_command *usb_command_start(usb_link *l, char *const argv[], const char *dir, bool echo,
+                               char *err, size_t errlen);
 /* Run the machine until the command exits or virtual time reaches
  * `deadline_ps` (then the command is killed). Returns true if it exited
  * by itself. */

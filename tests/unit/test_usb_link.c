@@ -46,7 +46,7 @@ static void dfu_util_through_the_link(void **state)
 
     /* `dfu`: the real dfu-util, its exit status and output */
     char *argv[] = {"dfu-util", "-l", NULL};
-    usb_command *c = usb_command_start(l, argv, false, err, sizeof(err));
+    usb_command *c = usb_command_start(l, argv, NULL, false, err, sizeof(err));
     assert_non_null(c);
     assert_true(usb_command_wait(c, machine_now(s.p->m) + 600 * PS_PER_S));
     assert_int_equal(c->status, 0);
@@ -56,7 +56,7 @@ static void dfu_util_through_the_link(void **state)
 
     /* a command that does not exist: status 127, no crash */
     char *bad[] = {"/nonexistent/tool", NULL};
-    c = usb_command_start(l, bad, false, err, sizeof(err));
+    c = usb_command_start(l, bad, NULL, false, err, sizeof(err));
     assert_non_null(c);
     assert_true(usb_command_wait(c, machine_now(s.p->m) + 60 * PS_PER_S));
     assert_int_equal(c->status, 127);
