@@ -8,7 +8,7 @@
 # system's own USB device (2b04:c006) enumerates on the same cable.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/usb_lib.bash"
-command -v "$DFU_UTIL" >/dev/null || { echo "SKIP: dfu-util is not installed"; exit 0; }
+command -v "$DFU_UTIL" >/dev/null || { echo "SKIP: dfu-util is not installed"; exit 77; }
 IMG=${SRC:-$(dirname "$0")/../..}/images/cache
 STATE=$TMP/photon.state
 

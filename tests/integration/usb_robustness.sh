@@ -6,7 +6,7 @@
 # stalls the request), and the device keeps working.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/usb_lib.bash"
-command -v "$DFU_UTIL" >/dev/null || { echo "SKIP: dfu-util is not installed"; exit 0; }
+command -v "$DFU_UTIL" >/dev/null || { echo "SKIP: dfu-util is not installed"; exit 77; }
 ABUSE=${USBIP_ABUSE:-$(dirname "$SIM")/tests/usbip-abuse}
 [ -x "$ABUSE" ] || { echo "FAIL: $ABUSE not built"; exit 1; }
 
