@@ -362,8 +362,14 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
         if (timeout > 50)
             timeout = 50;
     }
-    if (wait_ms > timeout)
+    if (busy) {
+        /* the runner's own --realtime pacing must not make up for the
+         * transfer's lead afterwards either */
+        r->wall0 = wall;
+        r->virt0 = machine_now(M(l));
+    } else if (wait_ms > timeout) {
         timeout = wait_ms;
+    }
     if (r->halted && timeout > 50)
         timeout = 50;
     /* wait for the sockets and command pipes (or just look) */

@@ -17,7 +17,8 @@
  * flight the machine may run up to 5 s ahead of the wall clock (a 1 s flash
  * erase inside a DFU request takes milliseconds), no more, so a request the
  * device never answers cannot race virtual time while the host waits for
- * its own timeout.
+ * its own timeout. The same holds with --realtime (or the window): its
+ * pacing restarts after a transfer instead of making up for the lead.
  *
  * Scenario steps (emulator/scenario_usb_steps.c uses this; so does
  * tests/unit/test_usb_link.c, without the scenario runner):
