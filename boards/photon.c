@@ -19,7 +19,8 @@ enum {
     IRQ_TIM8_CC = 46, IRQ_DMA1_S7 = 47, IRQ_SDIO = 49, IRQ_TIM5 = 50,
     IRQ_UART4 = 52, IRQ_UART5 = 53, IRQ_TIM6_DAC = 54, IRQ_TIM7 = 55,
     IRQ_DMA2_S0 = 56, IRQ_ETH_WKUP = 62, IRQ_DMA2_S5 = 68, IRQ_USART6 = 71,
-    IRQ_OTG_HS_WKUP = 76, IRQ_HASH_RNG = 80,
+    IRQ_OTG_HS_EP1_OUT = 74, IRQ_OTG_HS_EP1_IN = 75, IRQ_OTG_HS_WKUP = 76,
+    IRQ_OTG_HS = 77, IRQ_HASH_RNG = 80,
 };
 
 /* EXTI line -> NVIC input. */
@@ -77,6 +78,7 @@ static void wire_resets(photon *p)
     r->reset_target[RCC_AHB1][12] = &p->crc.dev;
     r->reset_target[RCC_AHB1][21] = &p->dma[0].dev;
     r->reset_target[RCC_AHB1][22] = &p->dma[1].dev;
+    r->reset_target[RCC_AHB1][29] = &p->otg.dev;
     r->reset_target[RCC_AHB2][6] = &p->rng.dev;
     static const int apb1_tim[] = {2, 3, 4, 5, 6, 7, 12, 13, 14};
     for (int i = 0; i < 9; i++)
@@ -253,6 +255,10 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     bkpsram_init(&p->bkpsram, &p->pwr);
     sdio_init(&p->sdio);
     p->sdio.irq = machine_irq(m, IRQ_SDIO);
+    otg_init(&p->otg);
+    p->otg.irq = machine_irq(m, IRQ_OTG_HS);
+    p->otg.irq_ep1_out = machine_irq(m, IRQ_OTG_HS_EP1_OUT);
+    p->otg.irq_ep1_in = machine_irq(m, IRQ_OTG_HS_EP1_IN);
     wire_resets(p);
 
     device *devs[64];
@@ -277,6 +283,7 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     devs[n++] = &p->dbgmcu.dev;
     devs[n++] = &p->bkpsram.dev;
     devs[n++] = &p->sdio.dev;
+    devs[n++] = &p->otg.dev;
     for (int i = 0; i < n; i++) {
         if (machine_add_device(m, devs[i])) {
             snprintf(err, errlen, "cannot place %s on the bus", devs[i]->name);

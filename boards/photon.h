@@ -15,6 +15,7 @@
 #include "../peripherals/flash.h"
 #include "../peripherals/gpio.h"
 #include "../peripherals/iwdg.h"
+#include "../peripherals/otg.h"
 #include "../peripherals/pwr.h"
 #include "../peripherals/rcc.h"
 #include "../peripherals/rng.h"
@@ -51,6 +52,7 @@ typedef struct photon {
     stm32_dbgmcu dbgmcu;
     stm32_bkpsram bkpsram;
     stm32_sdio sdio;
+    stm32_otg otg; /* OTG_HS with the embedded PHY: the USB connector */
     rgb_led led;   /* the RGB LED: PA1 red, PA2 green, PA3 blue (TIM2 CH2-4) */
     rgb_led d7;    /* the small blue LED on D7 (PA13) */
     led_classifier pattern;

@@ -15,5 +15,6 @@ typedef struct cli_command {
 int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
+int cmd_usb(int argc, char **argv);
 
 #endif

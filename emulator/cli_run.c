@@ -12,6 +12,7 @@
 #include "module.h"
 #include "runner.h"
 #include "session.h"
+#include "usbip.h"
 #include "window.h"
 
 static void usage(FILE *f)
@@ -54,6 +55,13 @@ static void usage(FILE *f)
 "                       default for an open-ended run on a terminal\n"
 "  --fast               never pace: run as fast as the host allows (the default\n"
 "                       with --timeout or --until-led, or without a terminal)\n"
+"  --usbip [PORT]       plug the USB cable into a host and export the device\n"
+"                       over USB/IP on 127.0.0.1:PORT (default 3240; 0: any\n"
+"                       free port, printed); `photon-sim usb -- dfu-util ...`\n"
+"                       or `usbip attach -r 127.0.0.1 -b 1-1` reach it. While a\n"
+"                       client is connected, idle virtual time is paced to the\n"
+"                       wall clock\n"
+"  --usbip-bind ADDR    listen on ADDR instead of 127.0.0.1\n"
 "  --speed X            with --realtime: X times real time\n"
 "\n"
 "output:\n"
@@ -173,7 +181,7 @@ static void describe_flash(run_ctx *r)
     printf("%s\n", n ? "" : " empty");
 }
 
-enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT };
+enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND };
 
 int cmd_run(int argc, char **argv)
 {
@@ -188,6 +196,7 @@ int cmd_run(int argc, char **argv)
         {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
+        {"usbip", optional_argument, 0, OPT_USBIP}, {"usbip-bind", required_argument, 0, OPT_USBIP_BIND},
         {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
         {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
         {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
@@ -202,6 +211,9 @@ int cmd_run(int argc, char **argv)
     double hold_setup = -1, timeout = -1, speed = 1;
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
+    int usbip_port = -1;
+    const char *usbip_bind = NULL;
+    usb_link *usb = NULL;
     view_opts vo;
     view_opts_init(&vo);
     view *view = NULL;
@@ -255,6 +267,25 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'O': logfile = optarg; break;
+        case OPT_USBIP: {
+            /* --usbip, --usbip=PORT or --usbip PORT */
+            const char *ps = optarg;
+            if (!ps && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                ps = argv[optind++];
+            usbip_port = USBIP_DEFAULT_PORT;
+            if (ps) {
+                char *end;
+                long v = strtol(ps, &end, 10);
+                if (*end || end == ps || v < 0 || v > 65535) {
+                    fprintf(stderr, "photon-sim run: --usbip wants a TCP port (0-65535), got '%s'\n",
+                            ps);
+                    return EXIT_USAGE;
+                }
+                usbip_port = (int)v;
+            }
+            break;
+        }
+        case OPT_USBIP_BIND: usbip_bind = optarg; break;
         case 'q': r.quiet = true; break;
         case 'Z': stats = true; break;
         case 'W': vo.headless = true; break;
@@ -369,6 +400,14 @@ int cmd_run(int argc, char **argv)
     r.r.speed = speed;
     if (realtime)
         r.r.slice_ps = 10 * PS_PER_MS;
+    if (usbip_port >= 0) {
+        usb_link_opts uo = {.bind = usbip_bind, .port = usbip_port, .announce = !r.quiet};
+        if (!(usb = usb_link_start(&r.r, &uo, err, sizeof(err)))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
     if (view_start(&view, &vo, &r.s, &r.r, r.until || timeout >= 0, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
         rc = EXIT_USAGE;
@@ -414,6 +453,7 @@ int cmd_run(int argc, char **argv)
     }
 out:
     view_free(view);
+    usb_link_free(usb);
     if (tracef)
         fclose(tracef);
     if (r.usart_out && r.usart_out != stdout)

@@ -9,7 +9,7 @@ static const struct {
 } cats[] = {
     {"unimp", LOG_UNIMP}, {"exc", LOG_EXC},     {"mmio", LOG_MMIO},
     {"guest", LOG_GUEST}, {"reset", LOG_RESET}, {"flash", LOG_FLASH},
-    {"led", LOG_LED},     {"info", LOG_INFO},
+    {"led", LOG_LED},     {"info", LOG_INFO},   {"usb", LOG_USB},
 };
 
 void log_init(logger *l)

@@ -17,6 +17,7 @@ enum {
     LOG_FLASH = 1u << 5, /* flash erase / program */
     LOG_LED = 1u << 6,   /* every LED change */
     LOG_INFO = 1u << 7,  /* run progress, on by default */
+    LOG_USB = 1u << 8,   /* USB bus: attach, reset, transfers, USB/IP */
 };
 
 typedef struct logger {

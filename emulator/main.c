@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     {"run", "boot the emulated Photon (the default command)", cmd_run},
     {"inspect", "show module headers of images, or of a device's flash", cmd_inspect},
     {"scenario", "run scenario files (YAML): drive the device, check what it does", cmd_scenario},
+    {"usb", "run a host USB tool (dfu-util) against a running simulator", cmd_usb},
 };
 
 static void usage(FILE *f)

@@ -15,6 +15,8 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
 extern const scn_step_type scn_step_wait_serial;
 /* scenario_step_run.c */
 extern const scn_step_type scn_step_run;
+/* scenario_usb_steps.c */
+extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_step_dfu;
 /* scenario.c */
 void scn_attach_usart1(scn *s);
 
@@ -40,7 +42,11 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_wait_serial,
     /* the host */
     &scn_step_run,
-    /* USB, serial, Wi-Fi steps: one line each, here */
+    /* USB */
+    &scn_step_usb_attached,
+    &scn_step_usb_detached,
+    &scn_step_dfu,
+    /* serial, Wi-Fi steps: one line each, here */
     NULL,
 };
 
