@@ -920,13 +920,8 @@ static void otg_reset(device *d, reset_kind kind)
 void otg_init(stm32_otg *o)
 {
     memset(o, 0, sizeof(*o));
-    o->dev.name = "OTG_HS";
-    o->dev.base = OTG_HS_BASE;
-    o->dev.size = OTG_HS_SIZE;
-    o->dev.read = otg_read;
-    o->dev.write = otg_write;
-    o->dev.reset = otg_reset;
-    o->dev.regs = otg_regs;
+    device_init(&o->dev, "OTG_HS", OTG_HS_BASE, OTG_HS_SIZE, otg_read, otg_write,
+                otg_reset, otg_regs);
     o->port.ops = &otg_port_ops;
     o->port.dev = o;
 }
