@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "trace.h"
 
 void bus_init(bus *b, machine *m)
 {
@@ -73,7 +74,7 @@ static void trace_access(machine *m, device *d, uint32_t addr, bool wr,
         snprintf(where, sizeof(where), "%s.%s+%u", d->name, rn, off & 3);
     else
         snprintf(where, sizeof(where), "%s+0x%03x", d->name, off);
-    fprintf(m->log.out, "[%s ms] mmio %s %-18s %s 0x%0*x pc=0x%08x\n", t,
+    fprintf(trace_mmio_out(m, d), "[%s ms] mmio %s %-18s %s 0x%0*x pc=0x%08x\n", t,
             wr ? "W" : "R", where, wr ? "<-" : "->", (int)size * 2, v,
             machine_pc(m));
 }

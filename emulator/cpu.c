@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "trace.h"
 
 #define EXC_RETURN_HANDLER 0xFFFFFFF1u
 #define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
@@ -137,10 +138,8 @@ void core_exception_entry(machine *m, int exc, uint32_t ret)
     m->cpu.exceptions++;
     m->cpu.sleeping = false;
     m->clock.cycles += ENTRY_CYCLES;
-    if (log_on(&m->log, LOG_EXC))
-        log_msg(&m->log, LOG_EXC, "[%.3f ms] exc entry %d %s from 0x%08x sp=0x%08x",
-                (double)machine_now(m) / PS_PER_MS, exc, exc_name(exc), ret,
-                frame);
+    if (trace_exc_on(m))
+        trace_exc(m, TRACE_EXC_ENTRY, exc, ret, frame);
     if (!(vector & 1)) {
         /* A vector without the Thumb bit faults on its first instruction. */
         log_msg(&m->log, LOG_GUEST, "cpu: vector %d (0x%08x) lacks the Thumb bit",
@@ -185,10 +184,6 @@ static void exception_return(machine *m, uint32_t exc_return)
     if (ipsr != EXC_NMI)
         core_set_reg(m, UC_ARM_REG_FAULTMASK, 0);
     nvic_deactivate(&m->nvic, (int)ipsr);
-    if (log_on(&m->log, LOG_EXC))
-        log_msg(&m->log, LOG_EXC, "[%.3f ms] exc return %u %s (0x%08x)",
-                (double)machine_now(m) / PS_PER_MS, ipsr, exc_name((int)ipsr),
-                exc_return);
 
     /* Tail-chain: a pending exception that beats the level we return to
      * is taken without unstacking. */
@@ -207,9 +202,8 @@ static void exception_return(machine *m, uint32_t exc_return)
         nvic_activate(&m->nvic, next);
         m->cpu.exceptions++;
         m->clock.cycles += 6;
-        if (log_on(&m->log, LOG_EXC))
-            log_msg(&m->log, LOG_EXC, "[%.3f ms] exc tail-chain %d %s",
-                    (double)machine_now(m) / PS_PER_MS, next, exc_name(next));
+        if (trace_exc_on(m))
+            trace_exc(m, TRACE_EXC_TAILCHAIN, next, 0, ipsr);
         core_set_reg(m, UC_ARM_REG_PC, vector | 1);
         return;
     }
@@ -253,6 +247,8 @@ static void exception_return(machine *m, uint32_t exc_return)
     core_set_reg(m, UC_ARM_REG_EPSR, xpsr & (XPSR_IT_MASK | XPSR_T));
     rebuild_hflags(m);
     core_set_reg(m, UC_ARM_REG_PC, f[6] | 1);
+    if (trace_exc_on(m))
+        trace_exc(m, TRACE_EXC_RETURN, (int)ipsr, f[6] & ~1u, exc_return);
 }
 
 void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
@@ -420,6 +416,19 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
             c->cyccnt_base = m->clock.cycles - *cyc;
         c->cyccnt_last = (uint32_t)(m->clock.cycles - c->cyccnt_base);
         *cyc = c->cyccnt_last;
+    }
+}
+
+void core_uncount(machine *m, uint32_t n)
+{
+    cpu_state *c = &m->cpu;
+    m->clock.cycles -= n;
+    if ((m->scs.demcr & BIT(24)) && (m->dwt[0] & 1)) {
+        uint32_t *cyc = (uint32_t *)(m->dwt + 4);
+        if (*cyc == c->cyccnt_last) {
+            c->cyccnt_last -= n;
+            *cyc = c->cyccnt_last;
+        }
     }
 }
 

@@ -139,6 +139,8 @@ typedef struct machine {
     int ndevices;
 
     clock_event deadline;
+
+    struct tracer *tracer; /* --trace (trace.h), or NULL */
 } machine;
 
 /* Create the core and memory map (no peripherals: the board adds them). */
@@ -191,5 +193,9 @@ void core_exception_entry(machine *m, int exc, uint32_t return_addr);
 bool core_take_pending(machine *m, uint32_t pc);
 void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
                      uint32_t return_addr);
+/* Take back `n` cycles at the first instruction of a block (a debugger
+ * stopped the core inside a block counted in full, and the block that
+ * restarts there counts the rest again). n <= the block's count. */
+void core_uncount(machine *m, uint32_t n);
 
 #endif
