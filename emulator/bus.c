@@ -54,17 +54,13 @@ device *bus_device_at(bus *b, uint32_t addr)
     return w ? w->slot[(addr - w->base) >> BUS_SLOT_BITS] : NULL;
 }
 
-static void fmt_time(machine *m, char *buf, size_t n)
-{
-    uint64_t us = machine_now(m) / PS_PER_US;
-    snprintf(buf, n, "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
-}
+
 
 static void trace_access(machine *m, device *d, uint32_t addr, bool wr,
                          uint32_t v, unsigned size)
 {
-    char t[32];
-    fmt_time(m, t, sizeof(t));
+    char t[40];
+    trace_time(m, t, sizeof(t));
     uint32_t off = addr - d->base;
     const char *rn = device_reg_name(d, off & ~3u);
     char where[48];

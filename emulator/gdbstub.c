@@ -168,7 +168,11 @@ static uint32_t block_end(machine *m, uint32_t pc)
 {
     uc_tb tb;
     memset(&tb, 0, sizeof(tb));
-    if (uc_ctl_request_cache(m->uc, pc & ~1u, &tb) != UC_ERR_OK)
+    /* uc_ctl_request_cache() spelled out: its macro shifts a signed 3 into
+     * bit 31, which UBSan rejects */
+    uint32_t op = (uint32_t)UC_CTL_TB_REQUEST_CACHE | 2u << 26 |
+                  (uint32_t)UC_CTL_IO_READ_WRITE << 30;
+    if (uc_ctl(m->uc, (uc_control_type)op, (uint64_t)(pc & ~1u), &tb) != UC_ERR_OK)
         return pc;
     return pc + tb.size;
 }
@@ -797,7 +801,8 @@ static void monitor(gdbstub *g, const char *cmd)
     if (n <= 0 || !strcmp(w1, "help")) {
         console(g, "photon-sim monitor commands:\n"
                    "  reset [system|pin]  reset the chip (default: a system reset, as\n"
-                   "                      SYSRESETREQ) and stay halted at the reset vector\n"
+                   "                      SYSRESETREQ) and stay halted at the reset vector;\n"
+                   "                      then 'flushregs' so that gdb rereads the registers\n"
                    "  halt                the core is halted (it always is when gdb asks)\n"
                    "  info                virtual time, mode, active and pending exceptions\n"
                    "  help                this text\n");
@@ -816,7 +821,9 @@ static void monitor(gdbstub *g, const char *cmd)
         machine_reset(m, k);
         g->credit = 0;
         g->stop = SK_RESET;
-        console(g, "reset (%s): halted at 0x%08x\n", reset_kind_name(k), reg_get(m, R_PC));
+        console(g, "reset (%s): halted at 0x%08x (gdb keeps the registers it read "
+                   "before: 'flushregs' rereads them)\n",
+                reset_kind_name(k), reg_get(m, R_PC));
         send_str(g, "OK");
         return;
     }
@@ -1270,29 +1277,6 @@ int gdbstub_listen(gdbstub *g, const char *spec, char *err, size_t errlen)
     return 0;
 }
 
-static void accept_conn(gdbstub *g)
-{
-    struct sockaddr_in sa;
-    socklen_t sl = sizeof(sa);
-    int fd = accept(g->lfd, (struct sockaddr *)&sa, &sl);
-    if (fd < 0)
-        return;
-    char who[64];
-    inet_ntop(AF_INET, &sa.sin_addr, who, sizeof(who));
-    if (g->cfd >= 0) {
-        info(g, "refused a second debugger from %s:%u (one at a time)", who,
-             ntohs(sa.sin_port));
-        close(fd);
-        return;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK | FD_CLOEXEC);
-    g->cfd = fd;
-    info(g, "debugger connected from %s:%u", who, ntohs(sa.sin_port));
-    gdbstub_connect(g);
-}
-
 static void read_conn(gdbstub *g)
 {
     char buf[4096];
@@ -1315,6 +1299,35 @@ static void read_conn(gdbstub *g)
     }
 }
 
+static void accept_conn(gdbstub *g)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    int fd = accept(g->lfd, (struct sockaddr *)&sa, &sl);
+    if (fd < 0)
+        return;
+    char who[64];
+    inet_ntop(AF_INET, &sa.sin_addr, who, sizeof(who));
+    if (g->cfd >= 0) {
+        /* the old one may have gone just before: notice it first */
+        read_conn(g);
+        if (g->drop)
+            close_conn(g);
+    }
+    if (g->cfd >= 0) {
+        info(g, "refused a second debugger from %s:%u (one at a time)", who,
+             ntohs(sa.sin_port));
+        close(fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK | FD_CLOEXEC);
+    g->cfd = fd;
+    info(g, "debugger connected from %s:%u", who, ntohs(sa.sin_port));
+    gdbstub_connect(g);
+}
+
 static bool poll_cb(void *ctx, runner *r, int wait_ms)
 {
     gdbstub *g = ctx;
@@ -1326,6 +1339,8 @@ static bool poll_cb(void *ctx, runner *r, int wait_ms)
     if (poll(p, (nfds_t)n, g->halted ? wait_ms : 0) > 0) {
         if (n > 1 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_conn(g);
+        if (g->drop && g->cfd >= 0)
+            close_conn(g);
         if (p[0].revents & POLLIN)
             accept_conn(g);
     }

@@ -133,7 +133,7 @@ int tracer_parse(tracer *t, const char *spec, char *err, size_t errlen)
 
 /* ---- pc-sample ---------------------------------------------------------- */
 
-static void fmt_time(machine *m, char *buf, size_t n)
+void trace_time(machine *m, char *buf, size_t n)
 {
     uint64_t ns = machine_now(m) / 1000;
     snprintf(buf, n, "%8" PRIu64 ".%06" PRIu64, ns / 1000000, ns % 1000000);
@@ -170,7 +170,7 @@ static void sample(void *arg)
     if (!asleep)
         count_hot(t, pc);
     char ts[40];
-    fmt_time(m, ts, sizeof(ts));
+    trace_time(m, ts, sizeof(ts));
     fprintf(t->out, "[%s ms] pc 0x%08x %s\n", ts, pc, region_name(r));
     clock_arm(&m->clock, &t->sample_ev,
               clock_ps_at(&m->clock, m->clock.cycles + t->sample_cycles));
@@ -263,7 +263,7 @@ void tracer_finish(tracer *t)
 void trace_exc(machine *m, trace_exc_kind kind, int exc, uint32_t pc, uint32_t extra)
 {
     char ts[40], line[200];
-    fmt_time(m, ts, sizeof(ts));
+    trace_time(m, ts, sizeof(ts));
     int depth = m->nvic.nactive;
     switch (kind) {
     case TRACE_EXC_ENTRY:

@@ -60,6 +60,9 @@ static inline bool trace_exc_on(const machine *m)
     return (m->tracer && ((const tracer *)m->tracer)->exc) || log_on(&m->log, LOG_EXC);
 }
 
+/* Virtual time as trace lines show it: milliseconds with ns digits. */
+void trace_time(machine *m, char *buf, size_t n);
+
 /* Where MMIO trace lines of device `d` go. */
 FILE *trace_mmio_out(machine *m, const device *d);
 
