@@ -340,6 +340,24 @@ static void flush_dirty_code(machine *m)
     memset(c->icache, 0, sizeof(icount_entry) << ICOUNT_BITS);
 }
 
+/* Leave emulation before the block at `addr`. While any code hook exists
+ * (a debugger's breakpoint), Unicorn 2.0.1 does not restore PC on this
+ * kind of exit (it trusts the hook to have synced it), and writing PC
+ * turns a stop into a restart. So: write PC, let Unicorn restart at the
+ * block, and stop when the block hook comes back to it. */
+static void stop_before_block(machine *m, uint32_t addr)
+{
+    cpu_state *c = &m->cpu;
+    if (c->code_hooks && !c->stop_synced) {
+        c->stop_synced = true;
+        c->attention = true; /* come back through attention() */
+        core_set_reg(m, UC_ARM_REG_PC, addr | 1);
+        return;
+    }
+    c->stop_synced = false;
+    uc_emu_stop(m->uc);
+}
+
 /* Rare work at a block boundary. Returns true if the block must not run
  * (the run loop takes over). */
 static bool attention(machine *m, uint32_t addr)
@@ -366,7 +384,7 @@ static bool attention(machine *m, uint32_t addr)
         clock_advance_to(&m->clock, c->stall_until);
     }
     if (m->stop_flag || m->reset_flag || c->lockup || c->held_in_reset) {
-        uc_emu_stop(m->uc);
+        stop_before_block(m, addr);
         return true;
     }
     return false;
@@ -384,7 +402,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     if (clock_due(&m->clock)) {
         clock_run_due(&m->clock);
         if (m->stop_flag || m->reset_flag) {
-            uc_emu_stop(m->uc);
+            stop_before_block(m, addr);
             return;
         }
     }

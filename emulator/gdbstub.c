@@ -376,6 +376,7 @@ static void stop_here(gdbstub *g, stop_kind k)
     g->hook_stop = true;
     g->stop = k;
     machine_request_stop(g->m, STOP_HALT);
+    uc_emu_stop(g->m->uc); /* now, before this instruction (PC is synced) */
 }
 
 /* Every hook of ours sees the instruction about to execute. */
@@ -485,6 +486,7 @@ static bool add_code_hook(gdbstub *g, uc_hook *h, void *fn, uint64_t begin, uint
 {
     if (uc_hook_add(g->m->uc, h, UC_HOOK_CODE, fn, g, begin, end) != UC_ERR_OK)
         return false;
+    g->m->cpu.code_hooks++; /* the core stops differently while they exist */
     retranslate(g, begin, end);
     return true;
 }
@@ -492,6 +494,7 @@ static bool add_code_hook(gdbstub *g, uc_hook *h, void *fn, uint64_t begin, uint
 static void del_code_hook(gdbstub *g, uc_hook h, uint64_t begin, uint64_t end)
 {
     uc_hook_del(g->m->uc, h);
+    g->m->cpu.code_hooks--;
     retranslate(g, begin, end);
 }
 

@@ -95,6 +95,10 @@ typedef struct cpu_state {
      * changed (gen) or a block that can change the masks has run. */
     bool mask_recheck;
     uint32_t masked_gen;
+    /* Code hooks a debugger installed (gdbstub.c). While there are any,
+     * stopping before a block takes a detour (cpu.c stop_before_block). */
+    int code_hooks;
+    bool stop_synced;
     /* statistics */
     uint64_t blocks, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */

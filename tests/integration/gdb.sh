@@ -5,7 +5,8 @@
 # BKP4R that fires when the bootloader writes it, monitor reset and a
 # breakpoint at the reset handler, detach. The same firmware without gdb,
 # with gdb attached, and interrupted again and again gives the same LED
-# trace. Bad protocol input gets errors and the simulator runs on.
+# trace, and so does one where a breakpoint is hit again and again. Bad
+# protocol input gets errors and the simulator runs on.
 . "$(dirname "$0")/lib.bash"
 HERE=$(cd "$(dirname "$0")" && pwd)
 SIM_PID=
@@ -131,6 +132,29 @@ expect_out "the run ends with W|the run ended" "continue / Ctrl-C / read / conti
 wait_sim interrupted
 if cmp -s "$TMP/ref.csv" "$TMP/interrupted.csv"; then echo "ok: identical LED trace when interrupted again and again"
 else echo "FAIL: the LED trace differs when interrupted"; diff "$TMP/ref.csv" "$TMP/interrupted.csv" | head; fails=$((fails + 1)); fi
+
+# Breakpoints stop the core inside a block: the time counted ahead for
+# the rest of the block is taken back when it restarts, so breakpoint hits
+# (gdb steps over each) and a watchpoint (memory hooks) change nothing.
+cat >"$TMP/hits.gdb.in" <<'EOF'
+set pagination off
+target remote 127.0.0.1:@PORT@
+set $systick = *(unsigned int *)0x0806003c & ~1
+break *$systick
+ignore 1 25
+watch *(unsigned int *)0x080c0000
+continue
+info breakpoints
+delete
+continue
+EOF
+start_sim hits "${FULL[@]}" --led-trace "$TMP/hits.csv" --gdb-wait
+run_gdb hits "$TMP/hits.gdb.in"
+expect_out "breakpoint already hit 26 times" "a breakpoint in system-part2's SysTick handler hit 26 times"
+expect_out "exited normally" "then the run goes on to its end"
+wait_sim hits
+if cmp -s "$TMP/ref.csv" "$TMP/hits.csv"; then echo "ok: identical LED trace with breakpoint hits and a watchpoint"
+else echo "FAIL: the LED trace differs with breakpoint hits"; diff "$TMP/ref.csv" "$TMP/hits.csv" | head; fails=$((fails + 1)); fi
 
 # ---- bad input -------------------------------------------------------------------
 start_sim abuse --fresh --no-save --load bootloader@2.2.0 --until-led "blinking yellow" \
