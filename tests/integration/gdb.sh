@@ -106,6 +106,34 @@ wait_sim session
   echo "FAIL: photon-sim exited $SIM_RC after detach"; fails=$((fails + 1)); }
 expect_out "stopped at 2\.000 s of virtual time" "the whole 2 s of virtual time ran"
 
+# ---- load an ELF into flash through gdb (vFlash), with symbols ---------------
+FW=${TEST_FW:-$(dirname "$SIM")/tests/firmware}/test_exceptions.elf
+if [ -f "$FW" ]; then
+  cat >"$TMP/load.gdb.in" <<EOF
+set pagination off
+set confirm off
+target remote 127.0.0.1:@PORT@
+file $FW
+load
+monitor reset
+flushregs
+break svc_handler
+continue
+bt 1
+delete
+continue
+EOF
+  start_sim load --fresh --no-save --gdb-wait --until-led "solid green" --timeout 20
+  run_gdb load "$TMP/load.gdb.in"
+  expect_out "Loading section \.text" "gdb load programs flash with vFlash packets"
+  expect_out "Breakpoint 1, (0x[0-9a-f]+ in )?svc_handler" "a breakpoint on a symbol of the loaded program"
+  wait_sim load
+  expect_out "^PASS" "the loaded test firmware passes"
+  expect_out 'saw "solid green"' "and shows solid green"
+else
+  echo "FAIL: $FW not built (arm-none-eabi-gcc)"; fails=$((fails + 1))
+fi
+
 # ---- a debugger that only watches changes nothing ----------------------------
 FULL=(--fresh --no-save --seed 7 --load bootloader@2.2.0 --load system-part1@2.2.0
       --load system-part2@2.2.0 --load tinker@0.4.5 --timeout 3 -q)
