@@ -348,13 +348,13 @@ static void flush_dirty_code(machine *m)
 static void stop_before_block(machine *m, uint32_t addr)
 {
     cpu_state *c = &m->cpu;
-    if (c->code_hooks && !c->stop_synced) {
-        c->stop_synced = true;
+    if (c->code_hooks && c->stop_synced != (addr | 1)) {
+        c->stop_synced = addr | 1;
         c->attention = true; /* come back through attention() */
         core_set_reg(m, UC_ARM_REG_PC, addr | 1);
         return;
     }
-    c->stop_synced = false;
+    c->stop_synced = 0;
     uc_emu_stop(m->uc);
 }
 

@@ -98,7 +98,7 @@ typedef struct cpu_state {
     /* Code hooks a debugger installed (gdbstub.c). While there are any,
      * stopping before a block takes a detour (cpu.c stop_before_block). */
     int code_hooks;
-    bool stop_synced;
+    uint32_t stop_synced; /* block address | 1 whose PC was written */
     /* statistics */
     uint64_t blocks, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */

@@ -178,7 +178,6 @@ static void sample(void *arg)
 
 int tracer_start(tracer *t, machine *m, FILE *out, char *err, size_t errlen)
 {
-    t->m = m;
     if (out)
         t->out = out;
     for (int i = 0; i < t->ndevices; i++) {
@@ -203,6 +202,7 @@ int tracer_start(tracer *t, machine *m, FILE *out, char *err, size_t errlen)
     if (t->all_devices)
         for (int k = 0; k < m->ndevices; k++)
             m->devices[k]->trace = true;
+    t->m = m;
     if (t->sample_cycles) {
         clock_event_init(&t->sample_ev, "pc-sample", sample, t);
         clock_arm(&m->clock, &t->sample_ev,
