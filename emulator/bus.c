@@ -54,8 +54,6 @@ device *bus_device_at(bus *b, uint32_t addr)
     return w ? w->slot[(addr - w->base) >> BUS_SLOT_BITS] : NULL;
 }
 
-
-
 static void trace_access(machine *m, device *d, uint32_t addr, bool wr,
                          uint32_t v, unsigned size)
 {
