@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "trace.h"
 
 void bus_init(bus *b, machine *m)
 {
@@ -53,17 +54,11 @@ device *bus_device_at(bus *b, uint32_t addr)
     return w ? w->slot[(addr - w->base) >> BUS_SLOT_BITS] : NULL;
 }
 
-static void fmt_time(machine *m, char *buf, size_t n)
-{
-    uint64_t us = machine_now(m) / PS_PER_US;
-    snprintf(buf, n, "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
-}
-
 static void trace_access(machine *m, device *d, uint32_t addr, bool wr,
                          uint32_t v, unsigned size)
 {
-    char t[32];
-    fmt_time(m, t, sizeof(t));
+    char t[40];
+    trace_time(m, t, sizeof(t));
     uint32_t off = addr - d->base;
     const char *rn = device_reg_name(d, off & ~3u);
     char where[48];
@@ -73,7 +68,7 @@ static void trace_access(machine *m, device *d, uint32_t addr, bool wr,
         snprintf(where, sizeof(where), "%s.%s+%u", d->name, rn, off & 3);
     else
         snprintf(where, sizeof(where), "%s+0x%03x", d->name, off);
-    fprintf(m->log.out, "[%s ms] mmio %s %-18s %s 0x%0*x pc=0x%08x\n", t,
+    fprintf(trace_mmio_out(m, d), "[%s ms] mmio %s %-18s %s 0x%0*x pc=0x%08x\n", t,
             wr ? "W" : "R", where, wr ? "<-" : "->", (int)size * 2, v,
             machine_pc(m));
 }

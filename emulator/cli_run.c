@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gdbstub.h"
 #include "images.h"
 #include "module.h"
 #include "runner.h"
 #include "session.h"
 #include "usbip.h"
 #include "window.h"
+#include "trace.h"
 
 static void usage(FILE *f)
 {
@@ -73,6 +75,27 @@ static void usage(FILE *f)
 "  --stats              print speed figures at the end: instructions, MIPS,\n"
 "                       virtual seconds per wall second, idle time skipped\n"
 "  -h, --help           this text\n"
+"\n"
+"debugging:\n"
+"  --gdb [ADDR:]PORT    GDB remote protocol server on ADDR:PORT (default address\n"
+"                       127.0.0.1; PORT 0 picks a free port, printed on stderr):\n"
+"                       gdb-multiarch -ex 'target remote :PORT'. Breakpoints,\n"
+"                       watchpoints, stepping, registers incl. msp/psp/primask/\n"
+"                       basepri/faultmask/control, memory (peripheral registers\n"
+"                       through the models), `load` into flash, monitor reset|\n"
+"                       halt|info|help. Virtual time stands still while halted;\n"
+"                       detaching (or quitting gdb) lets the Photon run on, `kill`\n"
+"                       ends the run\n"
+"  --gdb-wait           the core waits at reset until a debugger connects\n"
+"                       (port 3333 unless --gdb is given)\n"
+"  --trace WHAT         execution traces (repeatable, or comma-separated):\n"
+"                         exc              exception entry/return/tail-chain\n"
+"                         mmio=DEV[,DEV..] register accesses of peripherals\n"
+"                                          (RCC, GPIOA, TIM2, RTC, FLASH, ..., all)\n"
+"                         pc-sample=N      the PC every N cycles with its module\n"
+"                                          (bootloader, system-part1/2, user, ...)\n"
+"                                          and a histogram at the end\n"
+"  --trace-file FILE    write traces to FILE (default: stderr)\n"
 "\n"
 "%s"
 "\n"
@@ -182,6 +205,7 @@ static void describe_flash(run_ctx *r)
 }
 
 enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND };
+enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE };
 
 int cmd_run(int argc, char **argv)
 {
@@ -200,7 +224,11 @@ int cmd_run(int argc, char **argv)
         {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
         {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
         {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
-        {"print-layout", no_argument, 0, OPT_LAYOUT}, {0, 0, 0, 0},
+        {"print-layout", no_argument, 0, OPT_LAYOUT},
+        {"gdb", required_argument, 0, OPT_GDB}, {"gdb-wait", no_argument, 0, OPT_GDB_WAIT},
+        {"trace", required_argument, 0, OPT_TRACE},
+        {"trace-file", required_argument, 0, OPT_TRACE_FILE},
+        {0, 0, 0, 0},
     };
     static run_ctx r;
     memset(&r, 0, sizeof(r));
@@ -218,6 +246,11 @@ int cmd_run(int argc, char **argv)
     view_opts_init(&vo);
     view *view = NULL;
     bool print_layout = false, shot_failed = false;
+    const char *gdb_spec = NULL, *trace_file = NULL;
+    bool gdb_wait = false;
+    static tracer tr;
+    tracer_init(&tr);
+    gdbstub *gdb = NULL;
     char err[1024];
     int c;
     optind = 1;
@@ -302,6 +335,15 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case 'h': usage(stdout); return EXIT_OK;
+        case OPT_GDB: gdb_spec = optarg; break;
+        case OPT_GDB_WAIT: gdb_wait = true; break;
+        case OPT_TRACE:
+            if (tracer_parse(&tr, optarg, err, sizeof(err))) {
+                fprintf(stderr, "photon-sim run: %s\n", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_TRACE_FILE: trace_file = optarg; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -330,7 +372,7 @@ int cmd_run(int argc, char **argv)
     photon *p = r.s.p;
     machine *m = p->m;
     m->log.mask = logmask;
-    FILE *logf = NULL, *tracef = NULL;
+    FILE *logf = NULL, *tracef = NULL, *trf = NULL;
     int rc = EXIT_OK;
     if (logfile && !(logf = fopen(logfile, "w"))) {
         fprintf(stderr, "photon-sim run: %s: %s\n", logfile, strerror(errno));
@@ -353,6 +395,26 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "photon-sim run: %s: %s\n", usart, strerror(errno));
         rc = EXIT_USAGE;
         goto out;
+    }
+    if (tracer_active(&tr)) {
+        if (trace_file && !(trf = fopen(trace_file, "w"))) {
+            fprintf(stderr, "photon-sim run: %s: %s\n", trace_file, strerror(errno));
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (tracer_start(&tr, m, trf ? trf : stderr, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (gdb_spec || gdb_wait) {
+        gdb = gdbstub_new(m);
+        if (!gdb || gdbstub_listen(gdb, gdb_spec ? gdb_spec : "3333", err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: %s\n", gdb ? err : "out of memory");
+            rc = EXIT_USAGE;
+            goto out;
+        }
     }
     p->usart[1].tx = usart_tx;
     p->usart[1].tx_ctx = &r;
@@ -414,6 +476,13 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     double wall0 = wall_seconds();
+    if (gdb) {
+        gdbstub_attach(gdb, &r.r, gdb_wait);
+        fprintf(stderr, "photon-sim: gdb: listening on %s:%d%s\n", gdbstub_addr(gdb),
+                gdbstub_port(gdb),
+                gdb_wait ? ", the core waits at reset for a debugger" : "");
+        fflush(stderr);
+    }
     stop_reason why = runner_run(&r.r, deadline);
     double wall = wall_seconds() - wall0;
     if (stats) {
@@ -430,6 +499,8 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_USAGE;
     else if (why == STOP_ERROR)
         rc = EXIT_INTERNAL;
+    else if (gdb && gdbstub_killed(gdb))
+        rc = EXIT_OK;
     else if (runner_interrupted())
         rc = 130;
     else if (r.until && !r.seen)
@@ -454,6 +525,13 @@ int cmd_run(int argc, char **argv)
 out:
     view_free(view);
     usb_link_free(usb);
+    if (gdb) {
+        gdbstub_finish(gdb, rc);
+        gdbstub_free(gdb);
+    }
+    tracer_finish(&tr);
+    if (trf)
+        fclose(trf);
     if (tracef)
         fclose(tracef);
     if (r.usart_out && r.usart_out != stdout)

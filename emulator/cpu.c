@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "trace.h"
 
 #define EXC_RETURN_HANDLER 0xFFFFFFF1u
 #define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
@@ -137,10 +138,8 @@ void core_exception_entry(machine *m, int exc, uint32_t ret)
     m->cpu.exceptions++;
     m->cpu.sleeping = false;
     m->clock.cycles += ENTRY_CYCLES;
-    if (log_on(&m->log, LOG_EXC))
-        log_msg(&m->log, LOG_EXC, "[%.3f ms] exc entry %d %s from 0x%08x sp=0x%08x",
-                (double)machine_now(m) / PS_PER_MS, exc, exc_name(exc), ret,
-                frame);
+    if (trace_exc_on(m))
+        trace_exc(m, TRACE_EXC_ENTRY, exc, ret, frame);
     if (!(vector & 1)) {
         /* A vector without the Thumb bit faults on its first instruction. */
         log_msg(&m->log, LOG_GUEST, "cpu: vector %d (0x%08x) lacks the Thumb bit",
@@ -185,10 +184,6 @@ static void exception_return(machine *m, uint32_t exc_return)
     if (ipsr != EXC_NMI)
         core_set_reg(m, UC_ARM_REG_FAULTMASK, 0);
     nvic_deactivate(&m->nvic, (int)ipsr);
-    if (log_on(&m->log, LOG_EXC))
-        log_msg(&m->log, LOG_EXC, "[%.3f ms] exc return %u %s (0x%08x)",
-                (double)machine_now(m) / PS_PER_MS, ipsr, exc_name((int)ipsr),
-                exc_return);
 
     /* Tail-chain: a pending exception that beats the level we return to
      * is taken without unstacking. */
@@ -207,9 +202,8 @@ static void exception_return(machine *m, uint32_t exc_return)
         nvic_activate(&m->nvic, next);
         m->cpu.exceptions++;
         m->clock.cycles += 6;
-        if (log_on(&m->log, LOG_EXC))
-            log_msg(&m->log, LOG_EXC, "[%.3f ms] exc tail-chain %d %s",
-                    (double)machine_now(m) / PS_PER_MS, next, exc_name(next));
+        if (trace_exc_on(m))
+            trace_exc(m, TRACE_EXC_TAILCHAIN, next, 0, ipsr);
         core_set_reg(m, UC_ARM_REG_PC, vector | 1);
         return;
     }
@@ -253,6 +247,8 @@ static void exception_return(machine *m, uint32_t exc_return)
     core_set_reg(m, UC_ARM_REG_EPSR, xpsr & (XPSR_IT_MASK | XPSR_T));
     rebuild_hflags(m);
     core_set_reg(m, UC_ARM_REG_PC, f[6] | 1);
+    if (trace_exc_on(m))
+        trace_exc(m, TRACE_EXC_RETURN, (int)ipsr, f[6] & ~1u, exc_return);
 }
 
 void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
@@ -346,6 +342,24 @@ static void flush_dirty_code(machine *m)
     memset(c->icache, 0, sizeof(icount_entry) << ICOUNT_BITS);
 }
 
+/* Leave emulation before the block at `addr`. While any code hook exists
+ * (a debugger's breakpoint), Unicorn 2.0.1 does not restore PC on this
+ * kind of exit (it trusts the hook to have synced it), and writing PC
+ * turns a stop into a restart. So: write PC, let Unicorn restart at the
+ * block, and stop when the block hook comes back to it. */
+static void stop_before_block(machine *m, uint32_t addr)
+{
+    cpu_state *c = &m->cpu;
+    if (c->code_hooks && c->stop_synced != (addr | 1)) {
+        c->stop_synced = addr | 1;
+        c->attention = true; /* come back through attention() */
+        core_set_reg(m, UC_ARM_REG_PC, addr | 1);
+        return;
+    }
+    c->stop_synced = 0;
+    uc_emu_stop(m->uc);
+}
+
 /* Rare work at a block boundary. Returns true if the block must not run
  * (the run loop takes over). */
 static bool attention(machine *m, uint32_t addr)
@@ -372,7 +386,7 @@ static bool attention(machine *m, uint32_t addr)
         clock_advance_to(&m->clock, c->stall_until);
     }
     if (m->stop_flag || m->reset_flag || c->lockup || c->held_in_reset) {
-        uc_emu_stop(m->uc);
+        stop_before_block(m, addr);
         return true;
     }
     return false;
@@ -419,7 +433,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     if (clock_due(&m->clock)) {
         clock_run_due(&m->clock);
         if (m->stop_flag || m->reset_flag) {
-            uc_emu_stop(m->uc);
+            stop_before_block(m, addr);
             dwt_publish(m);
             return;
         }
@@ -450,6 +464,21 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
         idle_block(m, e, addr);
     }
     dwt_publish(m);
+}
+
+void core_uncount(machine *m, uint32_t n)
+{
+    cpu_state *c = &m->cpu;
+    m->clock.cycles -= n;
+    c->insns -= n;
+    if (c->cyccnt_on) {
+        uint32_t cyc;
+        memcpy(&cyc, m->dwt + 4, 4);
+        if (cyc == c->cyccnt_last) {
+            c->cyccnt_last -= n;
+            memcpy(m->dwt + 4, &c->cyccnt_last, 4);
+        }
+    }
 }
 
 /* ---- other hooks ------------------------------------------------------ */

@@ -100,6 +100,10 @@ typedef struct cpu_state {
     bool mask_recheck;
     uint32_t masked_gen;
     idle_state idle;
+    /* Code hooks a debugger installed (gdbstub.c). While there are any,
+     * stopping before a block takes a detour (cpu.c stop_before_block). */
+    int code_hooks;
+    uint32_t stop_synced; /* block address | 1 whose PC was written */
     /* statistics */
     uint64_t blocks, insns, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */
@@ -148,6 +152,8 @@ typedef struct machine {
     uint8_t irq_nsources[NVIC_NUM_IRQ];
 
     clock_event deadline;
+
+    struct tracer *tracer; /* --trace (trace.h), or NULL */
 } machine;
 
 /* Create the core and memory map (no peripherals: the board adds them). */
@@ -200,5 +206,9 @@ void core_exception_entry(machine *m, int exc, uint32_t return_addr);
 bool core_take_pending(machine *m, uint32_t pc);
 void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
                      uint32_t return_addr);
+/* Take back `n` cycles at the first instruction of a block (a debugger
+ * stopped the core inside a block counted in full, and the block that
+ * restarts there counts the rest again). n <= the block's count. */
+void core_uncount(machine *m, uint32_t n);
 
 #endif
