@@ -336,9 +336,9 @@ static void flush_dirty_code(machine *m)
         return;
     uint32_t lo = c->dirty_lo, hi = c->dirty_hi;
     c->dirty_lo = c->dirty_hi = 0;
-    uc_ctl_remove_cache(m->uc, lo, hi);
+    uc_ctl_remove_cache(m->uc, (uint64_t)lo, (uint64_t)hi);
     if (lo >= FLASH_BASE && hi <= FLASH_BASE + FLASH_SIZE)
-        uc_ctl_remove_cache(m->uc, lo - FLASH_BASE, hi - FLASH_BASE);
+        uc_ctl_remove_cache(m->uc, (uint64_t)(lo - FLASH_BASE), (uint64_t)(hi - FLASH_BASE));
     memset(c->icache, 0, sizeof(icount_entry) << ICOUNT_BITS);
 }
 
