@@ -7,7 +7,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sim=${PHOTON_SIM:-$root/build/photon-sim}
 [ -x "$sim" ] || { echo "bench/scenarios.sh: build first ($sim is missing)" >&2; exit 2; }
-out=${1:-/dev/stdout}
+# with FILE, write there; else to standard output (reopening /dev/stdout
+# would truncate a file the caller redirected it to)
+[ -n "${1:-}" ] && exec >"$1"
 files=("$root"/tests/scenarios/*.yaml)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -37,4 +39,4 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo
   echo "DFU mode and the bootloader's button wait are idle loops, skipped to the next event;"
   echo "booting Device OS is busy code and runs near real time."
-} >"$out"
+}

@@ -80,6 +80,24 @@ static uint32_t extract(uint32_t word, uint32_t addr, unsigned size)
     return (word >> ((addr & 3) * 8)) & ((1u << (size * 8)) - 1);
 }
 
+/* A register read through the model at `addr` (d may be NULL: nothing is
+ * modelled there). */
+static uint32_t device_read(bus *b, device *d, uint32_t addr, unsigned size)
+{
+    machine *m = b->m;
+    if (!d) {
+        if (log_on(&m->log, LOG_UNIMP) && log_unimp_first(&m->log, addr & ~3u, false))
+            log_msg(&m->log, LOG_UNIMP,
+                    "unimp: read 0x%08x (no peripheral modelled here) pc=0x%08x",
+                    addr, machine_pc(m));
+        return 0;
+    }
+    uint32_t v = extract(d->read(d, (addr - d->base) & ~3u, 4), addr, size);
+    if (d->trace || log_on(&m->log, LOG_MMIO))
+        trace_access(m, d, addr, false, v, size);
+    return v;
+}
+
 uint32_t bus_read(bus *b, uint32_t addr, unsigned size)
 {
     uint8_t *p = bus_host_ptr(b, addr, size);
@@ -88,52 +106,47 @@ uint32_t bus_read(bus *b, uint32_t addr, unsigned size)
         memcpy(&v, p, size);
         return v;
     }
-    device *d = bus_device_at(b, addr);
-    if (!d) {
-        machine *m = b->m;
-        if (window_at(b, addr) && log_on(&m->log, LOG_UNIMP) &&
-            log_unimp_first(&m->log, addr & ~3u, false))
-            log_msg(&m->log, LOG_UNIMP,
-                    "unimp: read 0x%08x (no peripheral modelled here) pc=0x%08x",
-                    addr, machine_pc(m));
+    bus_window *w = window_at(b, addr);
+    if (!w)
         return 0;
+    return device_read(b, w->slot[(addr - w->base) >> BUS_SLOT_BITS], addr, size);
+}
+
+static void device_write(bus *b, device *d, uint32_t addr, uint32_t val, unsigned size)
+{
+    machine *m = b->m;
+    b->io_writes++;
+    if (!d) {
+        if (log_on(&m->log, LOG_UNIMP) && log_unimp_first(&m->log, addr & ~3u, true))
+            log_msg(&m->log, LOG_UNIMP,
+                    "unimp: write 0x%08x = 0x%x (no peripheral modelled here) pc=0x%08x",
+                    addr, val, machine_pc(m));
+        return;
     }
-    uint32_t off = addr - d->base;
-    uint32_t v = extract(d->read(d, off & ~3u, 4), addr, size);
-    if (d->trace || log_on(&b->m->log, LOG_MMIO))
-        trace_access(b->m, d, addr, false, v, size);
-    return v;
+    if (d->trace || log_on(&m->log, LOG_MMIO))
+        trace_access(m, d, addr, true, val, size);
+    d->write(d, addr - d->base, val, size);
 }
 
 void bus_write(bus *b, uint32_t addr, uint32_t val, unsigned size)
 {
-    b->io_writes++;
     uint8_t *p = bus_host_ptr(b, addr, size);
     if (p) {
+        b->io_writes++;
         memcpy(p, &val, size);
         return;
     }
-    device *d = bus_device_at(b, addr);
-    if (!d) {
-        machine *m = b->m;
-        if (window_at(b, addr) && log_on(&m->log, LOG_UNIMP) &&
-            log_unimp_first(&m->log, addr & ~3u, true))
-            log_msg(&m->log, LOG_UNIMP,
-                    "unimp: write 0x%08x = 0x%x (no peripheral modelled here) "
-                    "pc=0x%08x",
-                    addr, val, machine_pc(m));
-        return;
-    }
-    if (d->trace || log_on(&b->m->log, LOG_MMIO))
-        trace_access(b->m, d, addr, true, val, size);
-    d->write(d, addr - d->base, val, size);
+    bus_window *w = window_at(b, addr);
+    if (w)
+        device_write(b, w->slot[(addr - w->base) >> BUS_SLOT_BITS], addr, val, size);
 }
 
+/* The CPU's accesses to a window: straight to the device in the slot. */
 static uint64_t win_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
     (void)uc;
     bus_window *w = ud;
-    return bus_read(w->bus, w->base + (uint32_t)off, size);
+    return device_read(w->bus, w->slot[off >> BUS_SLOT_BITS], w->base + (uint32_t)off, size);
 }
 
 static void win_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
@@ -141,7 +154,8 @@ static void win_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
 {
     (void)uc;
     bus_window *w = ud;
-    bus_write(w->bus, w->base + (uint32_t)off, (uint32_t)v, size);
+    device_write(w->bus, w->slot[off >> BUS_SLOT_BITS], w->base + (uint32_t)off,
+                 (uint32_t)v, size);
 }
 
 int bus_add_window(bus *b, uint32_t base, uint32_t size)
