@@ -239,56 +239,53 @@ int bus_add_bitband(bus *b, uint32_t alias, uint32_t target, uint32_t size)
 
 /* ---- whole-memory access for debuggers and DMA ----------------------- */
 
-static bool mapped(bus *b, uint32_t addr)
+/* Copy between guest memory and `buf`: RAM and flash in one memcpy a
+ * region, registers a word (or byte) at a time through their models. */
+static bool bus_copy(bus *b, uint32_t addr, uint8_t *buf, uint32_t len, bool write)
 {
-    return bus_host_ptr(b, addr, 1) || window_at(b, addr);
+    while (len) {
+        bus_ram *r = NULL;
+        for (int i = 0; i < b->nram && !r; i++)
+            if (addr - b->ram[i].base < b->ram[i].size)
+                r = &b->ram[i];
+        uint32_t n;
+        if (r) {
+            n = r->base + r->size - addr < len ? r->base + r->size - addr : len;
+            uint8_t *p = r->host + (addr - r->base);
+            if (write) {
+                b->io_writes++;
+                memcpy(p, buf, n);
+            } else {
+                memcpy(buf, p, n);
+            }
+        } else {
+            if (!window_at(b, addr))
+                return false;
+            n = (addr & 3) == 0 && len >= 4 ? 4 : 1;
+            uint32_t v = 0;
+            if (write) {
+                memcpy(&v, buf, n);
+                bus_write(b, addr, v, n);
+            } else {
+                v = bus_read(b, addr, n);
+                memcpy(buf, &v, n);
+            }
+        }
+        buf += n;
+        addr += n;
+        len -= n;
+    }
+    return true;
 }
 
 bool bus_read_mem(bus *b, uint32_t addr, void *buf, uint32_t len)
 {
-    uint8_t *out = buf;
-    while (len) {
-        uint8_t *p = bus_host_ptr(b, addr, 1);
-        if (p) {
-            *out++ = *p;
-            addr++;
-            len--;
-            continue;
-        }
-        if (!mapped(b, addr))
-            return false;
-        unsigned n = (addr & 3) == 0 && len >= 4 ? 4 : 1;
-        uint32_t v = bus_read(b, addr, n);
-        memcpy(out, &v, n);
-        out += n;
-        addr += n;
-        len -= n;
-    }
-    return true;
+    return bus_copy(b, addr, buf, len, false);
 }
 
 bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len)
 {
-    const uint8_t *in = buf;
-    while (len) {
-        uint8_t *p = bus_host_ptr(b, addr, 1);
-        if (p) {
-            *p = *in++;
-            addr++;
-            len--;
-            continue;
-        }
-        if (!mapped(b, addr))
-            return false;
-        unsigned n = (addr & 3) == 0 && len >= 4 ? 4 : 1;
-        uint32_t v = 0;
-        memcpy(&v, in, n);
-        bus_write(b, addr, v, n);
-        in += n;
-        addr += n;
-        len -= n;
-    }
-    return true;
+    return bus_copy(b, addr, (uint8_t *)buf, len, true);
 }
 
 void device_unimp(device *d, uint32_t off, bool is_write, uint32_t val)
