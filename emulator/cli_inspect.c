@@ -124,10 +124,13 @@ static int inspect_state(const char *path, bool json)
             continue;
         if (!valid(&mi))
             bad++;
-        if (json)
+        if (json) {
             print_json(slots[i].slot, &mi, found == 0);
-        else
+        } else {
             print_text(slots[i].slot, &mi);
+            if (mi.start != slots[i].addr)
+                printf("  stored at    0x%08x (a copy for 0x%08x)\n", slots[i].addr, mi.start);
+        }
         found++;
     }
     if (json)

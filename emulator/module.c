@@ -130,7 +130,18 @@ int module_parse_flash(const uint8_t *flash, uint32_t flash_size, uint32_t base,
     memset(&tmp, 0, sizeof(tmp));
     tmp.header_offset = header_offset(rd32(p));
     read_header(p + tmp.header_offset, &tmp);
-    if (tmp.start != addr || tmp.end <= tmp.start || tmp.end - base + 4 > flash_size)
+    if (tmp.end <= tmp.start || tmp.end - tmp.start > flash_size ||
+        (uint64_t)(addr - base) + (tmp.end - tmp.start) + 4 > flash_size)
         return -1;
-    return module_parse(p, tmp.end - tmp.start + 4, mi, err, sizeof(err));
+    /* A module normally sits at its start address; a copy elsewhere (the
+     * factory image at 0x080E0000, an OTA download in the scratch area)
+     * keeps the header of its destination and counts if its CRC holds. */
+    bool copy = tmp.start != addr;
+    if (copy && (tmp.start < base || tmp.end - base > flash_size))
+        return -1;
+    if (module_parse(p, tmp.end - tmp.start + 4, mi, err, sizeof(err)))
+        return -1;
+    if (copy && !mi->crc_ok)
+        return -1;
+    return 0;
 }
