@@ -452,15 +452,9 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     c->blocks++;
     c->insns += e->n;
     m->clock.cycles += e->n;
-    if (e->flags & BLOCK_SELF_LOOP) {
-        /* `b .`: nothing changes until the next event; jump there. */
-        uint64_t next = clock_next_event(&m->clock);
-        if (next != UINT64_MAX && next > machine_now(m)) {
-            c->idle_ps += next - machine_now(m);
-            c->idle_skips++;
-            clock_advance_to(&m->clock, next);
-        }
-    } else if (++e->hits, c->idle.addr == addr || !(e->hits & ((1u << e->probe) - 1))) {
+    if (e->flags & BLOCK_SELF_LOOP)
+        machine_skip_to_next_event(m); /* `b .`: nothing changes until then */
+    else if (++e->hits, c->idle.addr == addr || !(e->hits & ((1u << e->probe) - 1))) {
         idle_block(m, e, addr);
     }
     dwt_publish(m);

@@ -107,13 +107,9 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
         return false;
     }
     /* A fixed point: nothing changes until the next event. */
-    uint64_t next = clock_next_event(&m->clock), t = machine_now(m);
-    if (next == UINT64_MAX || next <= t)
+    if (!machine_skip_to_next_event(m))
         return false;
-    m->cpu.idle_ps += next - t;
-    m->cpu.idle_skips++;
     s->skips++;
-    clock_advance_to(&m->clock, next);
     /* The event will change something; examine this loop again after it
      * (quickly: it has proven to be an idle loop). */
     s->addr = 0;

@@ -193,6 +193,17 @@ void machine_pend_exception(machine *m, int exc)
     nvic_set_pending(&m->nvic, exc);
 }
 
+bool machine_skip_to_next_event(machine *m)
+{
+    uint64_t next = clock_next_event(&m->clock), now = machine_now(m);
+    if (next == UINT64_MAX || next <= now)
+        return false;
+    m->cpu.idle_ps += next - now;
+    m->cpu.idle_skips++;
+    clock_advance_to(&m->clock, next);
+    return true;
+}
+
 void machine_stall(machine *m, uint64_t ps)
 {
     uint64_t until = machine_now(m) + ps;
@@ -241,16 +252,11 @@ static void wait_for_event(machine *m)
             return;
         }
     }
-    uint64_t next = clock_next_event(&m->clock);
-    if (next == UINT64_MAX) {
+    if (clock_next_event(&m->clock) == UINT64_MAX) {
         machine_request_stop(m, STOP_DEADLINE);
         return;
     }
-    uint64_t now = machine_now(m);
-    if (next > now) {
-        c->idle_ps += next - now;
-        clock_advance_to(&m->clock, next);
-    }
+    machine_skip_to_next_event(m);
     clock_run_due(&m->clock);
 }
 

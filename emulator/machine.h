@@ -192,6 +192,9 @@ irq_line machine_irq(machine *m, int irq);
 /* Set a system exception pending (PendSV, SysTick) from the SCS. */
 void machine_pend_exception(machine *m, int exc);
 
+/* Idle: jump virtual time to the next event (counted as skipped idle
+ * time). Returns false if there is no later event. */
+bool machine_skip_to_next_event(machine *m);
 /* The CPU stalls (flash busy) for `ps`: time passes, nothing executes. */
 void machine_stall(machine *m, uint64_t ps);
 /* Code memory in [lo, hi) was changed behind the CPU's back. */
