@@ -34,7 +34,15 @@ static bool ready(stm32_rng *r)
 
 static void update_irq(stm32_rng *r)
 {
+    machine *m = r->dev.m;
     irq_set(&r->irq, FIELD_EX32(r->cr, CR, IE) && ready(r));
+    if (FIELD_EX32(r->cr, CR, IE) && FIELD_EX32(r->cr, CR, RNGEN) && !ready(r))
+        clock_arm(&m->clock, &r->ready_ev, r->ready_at);
+}
+
+static void data_ready(void *arg)
+{
+    update_irq(arg);
 }
 
 static uint32_t rng_read(device *d, uint32_t off, unsigned size)
@@ -54,6 +62,7 @@ static uint32_t rng_read(device *d, uint32_t off, unsigned size)
         r->dr = next_value(r);
         r->reads++;
         r->ready_at = machine_now(d->m) + READY_PS;
+        update_irq(r);
         return v;
     }
     }
@@ -82,6 +91,7 @@ static void rng_write(device *d, uint32_t off, uint32_t v, unsigned size)
 static void rng_reset(device *d, reset_kind kind)
 {
     stm32_rng *r = container_of(d, stm32_rng, dev);
+    clock_disarm(&d->m->clock, &r->ready_ev);
     r->cr = 0;
     r->sr = 0;
     r->ready_at = 0;
@@ -101,4 +111,5 @@ void rng_init(stm32_rng *r, uint64_t seed)
                 rng_reset, rng_regs);
     r->seed = seed;
     r->state = seed;
+    clock_event_init(&r->ready_ev, "rng", data_ready, r);
 }

@@ -3,6 +3,7 @@
 #ifndef PHOTON_RNG_H
 #define PHOTON_RNG_H
 
+#include "clock.h"
 #include "device.h"
 
 #define RNG_BASE 0x50060800u
@@ -15,6 +16,7 @@ typedef struct stm32_rng {
     uint64_t ready_at; /* ps: DRDY after 40 RNG clocks */
     uint64_t reads;
     irq_line irq;
+    clock_event ready_ev; /* raises the interrupt when data becomes ready */
 } stm32_rng;
 
 void rng_init(stm32_rng *r, uint64_t seed);

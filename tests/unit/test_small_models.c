@@ -54,6 +54,13 @@ static void rng_is_deterministic_and_paced(void **state)
     th_advance(m, PS_PER_US);
     uint32_t v2 = th_rd(m, RNG_BASE + 8);
     assert_int_not_equal(v1, v2);
+    /* with IE the interrupt comes when the next value is ready */
+    a.irq = machine_irq(m, 80);
+    th_wr(m, RNG_BASE, 4 | 8);
+    (void)th_rd(m, RNG_BASE + 8);
+    assert_false(m->nvic.level[EXC_IRQ0 + 80]);
+    th_advance(m, PS_PER_US);
+    assert_true(m->nvic.level[EXC_IRQ0 + 80]);
     /* the same seed gives the same numbers */
     machine *m2 = th_machine();
     rng_init(&b, 42);
