@@ -10,7 +10,20 @@ st=$TMP/photon.state
 all=(--load bootloader@2.2.0 --load system-part1@2.2.0 --load system-part2@2.2.0 --load tinker@0.4.5)
 
 expect_rc 0 "solid white from HAL_Core_Config" -- \
-  "$SIM" run --fresh --no-save "${all[@]}" --until-led "solid white" --timeout 5
+  "$SIM" run --fresh --no-save "${all[@]}" --until-led "solid white" --timeout 5 \
+  --trace pc-sample=20000 --trace-file "$TMP/pc.txt"
+# the PC samples show where the core ran: the bootloader hands over to
+# system-part1, whose reset handler starts system-part2
+for part in bootloader system-part1 system-part2; do
+  if grep -Eq "^  $part +[0-9.]+% +[1-9]" "$TMP/pc.txt"; then echo "ok: code ran in $part"
+  else echo "FAIL: no PC sample in $part"; fails=$((fails + 1)); fi
+done
+# (the bootloader already calls system-part2's DCT functions before the jump)
+first=$(awk '/ pc 0x/ {print $NF}' "$TMP/pc.txt" | uniq | head -3 | tr '\n' ' ')
+case "$first" in
+  "bootloader system-part"*) echo "ok: the bootloader runs first, then the system ($first)" ;;
+  *) echo "FAIL: unexpected order of modules: $first"; fails=$((fails + 1)) ;;
+esac
 
 expect_rc 0 "first boot: keys generated, then a self-reset" -- \
   "$SIM" run --state "$st" --fresh "${all[@]}" --timeout 7 --log flash
