@@ -37,21 +37,3 @@ const char *device_reg_name(const device *d, uint32_t off)
             return r->name;
     return NULL;
 }
-
-void signal_listen(signal_wire *w, void (*fn)(void *ctx, int level), void *ctx)
-{
-    if (w->n < SIGNAL_MAX_LISTENERS) {
-        w->l[w->n].fn = fn;
-        w->l[w->n].ctx = ctx;
-        w->n++;
-    }
-}
-
-void signal_set(signal_wire *w, int level)
-{
-    if (w->level == level)
-        return;
-    w->level = level;
-    for (int i = 0; i < w->n; i++)
-        w->l[i].fn(w->l[i].ctx, level);
-}

@@ -70,20 +70,6 @@ static inline void irq_set(const irq_line *l, int level)
         l->set(l->ctx, l->n, level);
 }
 
-/* A digital signal between parts, e.g. a GPIO pin to an LED or a button to
- * a GPIO input; listeners are called on every change. */
-#define SIGNAL_MAX_LISTENERS 4
-typedef struct signal_wire {
-    int level;
-    struct {
-        void (*fn)(void *ctx, int level);
-        void *ctx;
-    } l[SIGNAL_MAX_LISTENERS];
-    int n;
-} signal_wire;
-
-void signal_listen(signal_wire *w, void (*fn)(void *ctx, int level), void *ctx);
-void signal_set(signal_wire *w, int level);
 
 
 

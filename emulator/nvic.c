@@ -172,11 +172,6 @@ void nvic_deactivate(nvic *n, int exc)
     recompute_active(n);
 }
 
-bool nvic_is_active(const nvic *n, int exc)
-{
-    return exc > 0 && exc < NVIC_NUM_EXC && n->active[exc];
-}
-
 const char *exc_name(int exc)
 {
     static const char *sys[16] = {

@@ -64,7 +64,6 @@ void nvic_set_irq_level(nvic *n, int irq, int level);
 /* Exception entry/return bookkeeping. */
 void nvic_activate(nvic *n, int exc);
 void nvic_deactivate(nvic *n, int exc);
-bool nvic_is_active(const nvic *n, int exc);
 
 const char *exc_name(int exc);
 

@@ -157,11 +157,6 @@ struct view {
     bool failed;
 };
 
-bool view_has_window(const view *v)
-{
-    return v && v->win;
-}
-
 static void avg_reset(led_avg *a, const uint8_t *rgb, int nch, uint64_t now)
 {
     memset(a, 0, sizeof(*a));

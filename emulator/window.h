@@ -56,7 +56,6 @@ typedef struct view view;
  * open, or screenshots cannot be drawn). */
 int view_start(view **out, const view_opts *o, session *s, runner *r, bool has_end,
                char *err, size_t n);
-bool view_has_window(const view *v);
 /* After runner_run: the end-of-run screenshots. Returns -1 if any
  * screenshot could not be written (already reported on stderr). */
 int view_finish(view *v);
