@@ -157,6 +157,26 @@ static void fail_all(usbhost *h, int status, bool internal_too)
 }
 
 /* One transaction of the control transfer at the head of pipe 0. */
+/* An IN data packet of n bytes for the URB at the head of p, which wants
+ * `want` bytes in all. Returns 1 when its data is complete (a short packet,
+ * or all of it), 0 when more is to come, -1 when the packet overflowed
+ * (the URB is then completed with -EOVERFLOW). */
+static int take_in(usbhost *h, usbhost_pipe *p, const uint8_t *pkt, unsigned n,
+                   unsigned want, unsigned mps)
+{
+    usb_urb *u = p->head;
+    unsigned room = want - u->actual;
+    if (n > room || n > mps) {
+        memcpy(u->buf + u->actual, pkt, room);
+        u->actual += room;
+        complete(h, p, -EOVERFLOW);
+        return -1;
+    }
+    memcpy(u->buf + u->actual, pkt, n);
+    u->actual += n;
+    return n < mps || u->actual == want;
+}
+
 static uint64_t control_step(usbhost *h, usbhost_pipe *p)
 {
     usb_urb *u = p->head;
@@ -176,20 +196,14 @@ static uint64_t control_step(usbhost *h, usbhost_pipe *p)
         break;
     case ST_DATA:
         if (in) {
-            unsigned room = u->data_len - u->actual;
             uint8_t pkt[1024];
             hs = ops->in(dev, 0, pkt, sizeof(pkt), &n);
             t = wire_ps(n, hs == USB_ACK);
             if (hs == USB_ACK) {
-                if (n > room || n > mps) {
-                    memcpy(u->buf + u->actual, pkt, room);
-                    u->actual += room;
-                    complete(h, p, -EOVERFLOW);
+                int r = take_in(h, p, pkt, n, u->data_len, mps);
+                if (r < 0)
                     return t;
-                }
-                memcpy(u->buf + u->actual, pkt, n);
-                u->actual += n;
-                if (n < mps || u->actual == u->data_len)
+                if (r)
                     u->stage = ST_STATUS;
             }
         } else {
@@ -247,20 +261,11 @@ static uint64_t data_step(usbhost *h, usbhost_pipe *p, unsigned i)
     uint64_t t;
     if (i & 16) {
         uint8_t pkt[1024];
-        unsigned room = u->len - u->actual;
         hs = ops->in(dev, ep, pkt, sizeof(pkt), &n);
         t = wire_ps(n, hs == USB_ACK);
         if (hs == USB_ACK) {
             h->bytes += n;
-            if (n > room || n > mps) {
-                memcpy(u->buf + u->actual, pkt, room);
-                u->actual += room;
-                complete(h, p, -EOVERFLOW);
-                return t;
-            }
-            memcpy(u->buf + u->actual, pkt, n);
-            u->actual += n;
-            if (n < mps || u->actual == u->len)
+            if (take_in(h, p, pkt, n, u->len, mps) > 0)
                 complete(h, p, 0);
             return t;
         }
