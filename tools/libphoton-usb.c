@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "usbip_proto.h" /* the wire format's big-endian fields */
+
 #define API __attribute__((visibility("default")))
 
 /* ---- libusb ABI --------------------------------------------------------- */
@@ -184,19 +186,6 @@ static void dbg(libusb_context *c, const char *fmt, ...)
     va_end(ap);
 }
 
-static void put32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static double now_ms(void)
 {
     struct timespec t;
@@ -319,14 +308,14 @@ static int control(libusb_device *d, const uint8_t setup[8], uint8_t *data, uint
     uint32_t seq = ++d->seq;
     uint8_t h[48];
     memset(h, 0, sizeof(h));
-    put32(h, 1); /* CMD_SUBMIT */
-    put32(h + 4, seq);
-    put32(h + 8, d->busnum << 16 | d->devnum);
-    put32(h + 12, in ? 1 : 0);
-    put32(h + 16, 0);
-    put32(h + 20, in ? 0x200 : 0);
-    put32(h + 24, len);
-    put32(h + 32, 0xFFFFFFFFu);
+    usbip_put32(h, 1); /* CMD_SUBMIT */
+    usbip_put32(h + 4, seq);
+    usbip_put32(h + 8, d->busnum << 16 | d->devnum);
+    usbip_put32(h + 12, in ? 1 : 0);
+    usbip_put32(h + 16, 0);
+    usbip_put32(h + 20, in ? 0x200 : 0);
+    usbip_put32(h + 24, len);
+    usbip_put32(h + 32, 0xFFFFFFFFu);
     memcpy(h + 40, setup, 8);
     if (!send_all(d->fd, h, sizeof(h)) || (!in && len && !send_all(d->fd, data, len))) {
         mark_gone(d);
@@ -349,10 +338,10 @@ static int control(libusb_device *d, const uint8_t setup[8], uint8_t *data, uint
             }
             uint8_t u[48];
             memset(u, 0, sizeof(u));
-            put32(u, 2); /* CMD_UNLINK */
-            put32(u + 4, ++d->seq);
-            put32(u + 8, d->busnum << 16 | d->devnum);
-            put32(u + 20, seq);
+            usbip_put32(u, 2); /* CMD_UNLINK */
+            usbip_put32(u + 4, ++d->seq);
+            usbip_put32(u + 8, d->busnum << 16 | d->devnum);
+            usbip_put32(u + 20, seq);
             if (!send_all(d->fd, u, sizeof(u))) {
                 mark_gone(d);
                 return LIBUSB_ERROR_NO_DEVICE;
@@ -361,9 +350,9 @@ static int control(libusb_device *d, const uint8_t setup[8], uint8_t *data, uint
             deadline = now_ms() + CTRL_TIMEOUT_MS;
             continue;
         }
-        uint32_t cmd = get32(r), rseq = get32(r + 4);
-        int32_t status = (int32_t)get32(r + 20);
-        uint32_t actual = get32(r + 24);
+        uint32_t cmd = usbip_get32(r), rseq = usbip_get32(r + 4);
+        int32_t status = (int32_t)usbip_get32(r + 20);
+        uint32_t actual = usbip_get32(r + 24);
         if (cmd == 4) { /* RET_UNLINK */
             if (status == -ECONNRESET) {
                 dbg(d->ctx, "request timed out and was cancelled");
@@ -463,7 +452,7 @@ static libusb_device *import(libusb_context *c, const char *busid)
     memcpy(req + 8, busid, bl < 31 ? bl : 31);
     uint8_t hdr[8], dev[312];
     double dl = now_ms() + CTRL_TIMEOUT_MS;
-    if (!send_all(fd, req, sizeof(req)) || recv_all(fd, hdr, 8, dl) != 1 || get32(hdr + 4) != 0 ||
+    if (!send_all(fd, req, sizeof(req)) || recv_all(fd, hdr, 8, dl) != 1 || usbip_get32(hdr + 4) != 0 ||
         recv_all(fd, dev, sizeof(dev), dl) != 1) {
         dbg(c, "import of %s refused", busid);
         close(fd);
@@ -477,9 +466,9 @@ static libusb_device *import(libusb_context *c, const char *busid)
     d->ctx = c;
     d->fd = fd;
     memcpy(d->busid, dev + 256, 32);
-    d->busnum = get32(dev + 288);
-    d->devnum = get32(dev + 292);
-    d->speed = get32(dev + 296);
+    d->busnum = usbip_get32(dev + 288);
+    d->devnum = usbip_get32(dev + 292);
+    d->speed = usbip_get32(dev + 296);
     if (get_descriptor(d, 1, 0, d->desc, 18) < 18 || d->desc[1] != 1)
         goto fail;
     d->nconfigs = d->desc[17] > MAX_CONFIGS ? MAX_CONFIGS : d->desc[17];
@@ -529,11 +518,11 @@ API ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
     uint8_t req[8] = {0x01, 0x11, 0x80, 0x05, 0, 0, 0, 0};
     uint8_t hdr[12];
     double dl = now_ms() + CTRL_TIMEOUT_MS;
-    if (!send_all(fd, req, sizeof(req)) || recv_all(fd, hdr, 12, dl) != 1 || get32(hdr + 4)) {
+    if (!send_all(fd, req, sizeof(req)) || recv_all(fd, hdr, 12, dl) != 1 || usbip_get32(hdr + 4)) {
         close(fd);
         return 0;
     }
-    uint32_t ndev = get32(hdr + 8);
+    uint32_t ndev = usbip_get32(hdr + 8);
     ssize_t n = 0;
     for (uint32_t i = 0; i < ndev && i < 16; i++) {
         uint8_t dev[312];
@@ -542,7 +531,7 @@ API ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
         char busid[33];
         memcpy(busid, dev + 256, 32);
         busid[32] = 0;
-        uint32_t devnum = get32(dev + 292);
+        uint32_t devnum = usbip_get32(dev + 292);
         libusb_device *d = NULL;
         for (libusb_device *e = c->devs; e; e = e->next)
             if (!strcmp(e->busid, busid) && e->devnum == devnum && still_alive(e))

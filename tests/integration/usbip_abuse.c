@@ -19,21 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "usbip_proto.h" /* the wire format's big-endian fields */
+
 static int port;
 static int failures;
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
 
 static int conn(void)
 {
@@ -110,8 +99,8 @@ static uint32_t devlist(void)
     uint8_t req[8] = {0x01, 0x11, 0x80, 0x05, 0, 0, 0, 0}, rep[12], dev[312];
     snd(fd, req, 8);
     uint32_t devnum = 0;
-    if (rcv(fd, rep, 12) && get32(rep + 4) == 0 && get32(rep + 8) == 1 && rcv(fd, dev, 312))
-        devnum = get32(dev + 292);
+    if (rcv(fd, rep, 12) && usbip_get32(rep + 4) == 0 && usbip_get32(rep + 8) == 1 && rcv(fd, dev, 312))
+        devnum = usbip_get32(dev + 292);
     close(fd);
     return devnum;
 }
@@ -125,7 +114,7 @@ static int import(uint32_t *status)
     uint8_t rep[8], dev[312];
     *status = 0xFFFFFFFF;
     if (rcv(fd, rep, 8)) {
-        *status = get32(rep + 4);
+        *status = usbip_get32(rep + 4);
         if (*status == 0 && !rcv(fd, dev, 312))
             *status = 0xFFFFFFFE;
     }
@@ -136,14 +125,14 @@ static void submit_hdr(uint8_t *h, uint32_t seq, uint32_t devid, bool in, uint32
                        uint32_t len, const uint8_t setup[8])
 {
     memset(h, 0, 48);
-    put32(h, 1);
-    put32(h + 4, seq);
-    put32(h + 8, devid);
-    put32(h + 12, in);
-    put32(h + 16, ep);
-    put32(h + 20, in ? 0x200 : 0);
-    put32(h + 24, len);
-    put32(h + 32, 0xFFFFFFFF);
+    usbip_put32(h, 1);
+    usbip_put32(h + 4, seq);
+    usbip_put32(h + 8, devid);
+    usbip_put32(h + 12, in);
+    usbip_put32(h + 16, ep);
+    usbip_put32(h + 20, in ? 0x200 : 0);
+    usbip_put32(h + 24, len);
+    usbip_put32(h + 32, 0xFFFFFFFF);
     if (setup)
         memcpy(h + 40, setup, 8);
 }
@@ -158,12 +147,12 @@ static int32_t control(int fd, uint32_t devid, uint32_t seq, const uint8_t setup
     snd(fd, h, 48);
     if (!in && len)
         snd(fd, data, len);
-    if (!rcv(fd, r, 48) || get32(r) != 3 || get32(r + 4) != seq)
+    if (!rcv(fd, r, 48) || usbip_get32(r) != 3 || usbip_get32(r + 4) != seq)
         return 1;
-    *actual = get32(r + 24);
+    *actual = usbip_get32(r + 24);
     if (in && *actual && (*actual > len || !rcv(fd, data, *actual)))
         return 1;
-    return (int32_t)get32(r + 20);
+    return (int32_t)usbip_get32(r + 20);
 }
 
 static void survives(const char *what)
@@ -232,7 +221,7 @@ int main(int argc, char **argv)
         int fd = conn();
         uint8_t req[8] = {0x01, 0x06, 0x80, 0x05, 0, 0, 0, 0}, rep[8];
         snd(fd, req, 8);
-        check(rcv(fd, rep, 8) && get32(rep + 4) == 5 && closes(fd),
+        check(rcv(fd, rep, 8) && usbip_get32(rep + 4) == 5 && closes(fd),
               "wrong version: error status, then closed");
         close(fd);
     }
@@ -240,7 +229,7 @@ int main(int argc, char **argv)
         int fd = conn();
         uint8_t req[8] = {0x01, 0x11, 0x81, 0x23, 0, 0, 0, 0}, rep[8];
         snd(fd, req, 8);
-        check(rcv(fd, rep, 8) && get32(rep + 4) == 5 && closes(fd),
+        check(rcv(fd, rep, 8) && usbip_get32(rep + 4) == 5 && closes(fd),
               "unknown operation: error status, then closed");
         close(fd);
     }
@@ -249,7 +238,7 @@ int main(int argc, char **argv)
         uint8_t req[40] = {0x01, 0x11, 0x80, 0x03}, rep[8];
         memcpy(req + 8, "9-9", 3);
         snd(fd, req, 40);
-        check(rcv(fd, rep, 8) && get32(rep + 4) == 4 && closes(fd),
+        check(rcv(fd, rep, 8) && usbip_get32(rep + 4) == 4 && closes(fd),
               "import of an unknown bus id: ST_NODEV");
         close(fd);
     }
@@ -288,7 +277,7 @@ int main(int argc, char **argv)
         int fd = import(&st);
         uint8_t h[48];
         submit_hdr(h, 1, devid, true, 0, 64, GETSTATUS);
-        put32(h + 12, 7); /* direction 7 */
+        usbip_put32(h + 12, 7); /* direction 7 */
         snd(fd, h, 48);
         check(closes(fd), "a bad direction: connection closed");
         close(fd);
@@ -297,7 +286,7 @@ int main(int argc, char **argv)
         int fd = import(&st);
         uint8_t h[48];
         submit_hdr(h, 1, devid, true, 0x81, 64, NULL);
-        put32(h + 32, 4); /* isochronous */
+        usbip_put32(h + 32, 4); /* isochronous */
         snd(fd, h, 48);
         check(closes(fd), "an isochronous request: connection closed");
         close(fd);
@@ -306,7 +295,7 @@ int main(int argc, char **argv)
         int fd = import(&st);
         uint8_t h[48];
         memset(h, 0, 48);
-        put32(h, 99);
+        usbip_put32(h, 99);
         snd(fd, h, 48);
         check(closes(fd), "an unknown command: connection closed");
         close(fd);
@@ -320,7 +309,7 @@ int main(int argc, char **argv)
         uint8_t h[48], r[48];
         submit_hdr(h, 2, devid, true, 3, 64, NULL);
         snd(fd, h, 48);
-        check(rcv(fd, r, 48) && (int32_t)get32(r + 20) == -EPIPE,
+        check(rcv(fd, r, 48) && (int32_t)usbip_get32(r + 20) == -EPIPE,
               "a transfer to an endpoint the device does not have: -EPIPE");
         uint32_t seq = 10;
         check(dfu_idle(fd, devid, &seq), "well-formed requests still work (dfuIDLE)");
@@ -371,21 +360,21 @@ int main(int argc, char **argv)
         uint8_t h[48], r[48], u[48];
         submit_hdr(h, 400, devid, true, 0, 6, GETSTATUS);
         memset(u, 0, 48);
-        put32(u, 2);
-        put32(u + 4, 401);
-        put32(u + 8, devid);
-        put32(u + 20, 400);
+        usbip_put32(u, 2);
+        usbip_put32(u + 4, 401);
+        usbip_put32(u + 8, devid);
+        usbip_put32(u + 20, 400);
         snd(fd, h, 48);
         snd(fd, u, 48);
         bool ok = false;
         for (int k = 0; k < 2 && rcv(fd, r, 48); k++) {
-            if (get32(r) == 4 && get32(r + 4) == 401) {
+            if (usbip_get32(r) == 4 && usbip_get32(r + 4) == 401) {
                 ok = true;
                 break;
             }
-            if (get32(r) == 3 && get32(r + 24) && get32(r + 24) <= 6) {
+            if (usbip_get32(r) == 3 && usbip_get32(r + 24) && usbip_get32(r + 24) <= 6) {
                 uint8_t d[6];
-                rcv(fd, d, get32(r + 24));
+                rcv(fd, d, usbip_get32(r + 24));
             }
         }
         check(ok, "CMD_UNLINK right after CMD_SUBMIT: RET_UNLINK");
@@ -421,17 +410,17 @@ int main(int argc, char **argv)
             if (poll(&pf, 1, 1000) <= 0) {
                 uint8_t u[48];
                 memset(u, 0, 48);
-                put32(u, 2);
-                put32(u + 4, seq + 1);
-                put32(u + 8, devid);
-                put32(u + 20, seq);
+                usbip_put32(u, 2);
+                usbip_put32(u + 4, seq + 1);
+                usbip_put32(u + 8, devid);
+                usbip_put32(u + 20, seq);
                 snd(fd, u, 48);
                 unlinked++;
             }
             bool done = false;
             while (!done && rcv(fd, r, 48)) {
-                uint32_t act = get32(r + 24);
-                if (get32(r) == 3) {
+                uint32_t act = usbip_get32(r + 24);
+                if (usbip_get32(r) == 3) {
                     if (act > len || (act && !rcv(fd, data, act)))
                         break;
                     answered++;
