@@ -48,6 +48,17 @@ static bus_window *window_at(bus *b, uint32_t addr)
     return NULL;
 }
 
+static bus_bitband *bitband_at(bus *b, uint32_t addr)
+{
+    for (int i = 0; i < b->nbb; i++)
+        if (addr - b->bb[i].alias < b->bb[i].size)
+            return &b->bb[i];
+    return NULL;
+}
+
+static uint32_t bb_access(bus_bitband *bb, uint32_t off, unsigned size, bool write,
+                          uint32_t v);
+
 device *bus_device_at(bus *b, uint32_t addr)
 {
     bus_window *w = window_at(b, addr);
@@ -107,9 +118,10 @@ uint32_t bus_read(bus *b, uint32_t addr, unsigned size)
         return v;
     }
     bus_window *w = window_at(b, addr);
-    if (!w)
-        return 0;
-    return device_read(b, w->slot[(addr - w->base) >> BUS_SLOT_BITS], addr, size);
+    if (w)
+        return device_read(b, w->slot[(addr - w->base) >> BUS_SLOT_BITS], addr, size);
+    bus_bitband *bb = bitband_at(b, addr);
+    return bb ? bb_access(bb, addr - bb->alias, size, false, 0) : 0;
 }
 
 static void device_write(bus *b, device *d, uint32_t addr, uint32_t val, unsigned size)
@@ -137,8 +149,11 @@ void bus_write(bus *b, uint32_t addr, uint32_t val, unsigned size)
         return;
     }
     bus_window *w = window_at(b, addr);
+    bus_bitband *bb;
     if (w)
         device_write(b, w->slot[(addr - w->base) >> BUS_SLOT_BITS], addr, val, size);
+    else if ((bb = bitband_at(b, addr)))
+        bb_access(bb, addr - bb->alias, size, true, val);
 }
 
 /* The CPU's accesses to a window: straight to the device in the slot. */
@@ -200,27 +215,32 @@ static void bb_locate(bus_bitband *bb, uint64_t off, unsigned size, uint32_t *ad
     *bit = (byte - a) * 8 + b;
 }
 
-static uint64_t bb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+/* A read or write of the alias at `off`: a read-modify-write of the target
+ * through the bus (RAM, or the model's register). */
+static uint32_t bb_access(bus_bitband *bb, uint32_t off, unsigned size, bool write,
+                          uint32_t v)
 {
-    (void)uc;
-    bus_bitband *bb = ud;
     uint32_t a;
     unsigned bit;
     bb_locate(bb, off, size, &a, &bit);
-    return (bus_read(bb->bus, a, size) >> bit) & 1;
+    uint32_t old = bus_read(bb->bus, a, size);
+    if (!write)
+        return (old >> bit) & 1;
+    bus_write(bb->bus, a, (v & 1) ? (old | (1u << bit)) : (old & ~(1u << bit)), size);
+    return 0;
+}
+
+static uint64_t bb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+{
+    (void)uc;
+    return bb_access(ud, (uint32_t)off, size, false, 0);
 }
 
 static void bb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
                      void *ud)
 {
     (void)uc;
-    bus_bitband *bb = ud;
-    uint32_t a;
-    unsigned bit;
-    bb_locate(bb, off, size, &a, &bit);
-    uint32_t old = bus_read(bb->bus, a, size);
-    uint32_t nv = (v & 1) ? (old | (1u << bit)) : (old & ~(1u << bit));
-    bus_write(bb->bus, a, nv, size);
+    bb_access(ud, (uint32_t)off, size, true, (uint32_t)v);
 }
 
 int bus_add_bitband(bus *b, uint32_t alias, uint32_t target, uint32_t size)
@@ -231,6 +251,7 @@ int bus_add_bitband(bus *b, uint32_t alias, uint32_t target, uint32_t size)
     bb->bus = b;
     bb->alias = alias;
     bb->target = target;
+    bb->size = size * 32;
     return uc_mmio_map(b->m->uc, alias, (size_t)size * 32, bb_read, bb, bb_write,
                        bb) == UC_ERR_OK
                ? 0
@@ -259,7 +280,7 @@ static bool bus_copy(bus *b, uint32_t addr, uint8_t *buf, uint32_t len, bool wri
                 memcpy(buf, p, n);
             }
         } else {
-            if (!window_at(b, addr))
+            if (!window_at(b, addr) && !bitband_at(b, addr))
                 return false;
             n = (addr & 3) == 0 && len >= 4 ? 4 : 1;
             uint32_t v = 0;

@@ -27,7 +27,7 @@ typedef struct bus_ram {
 
 typedef struct bus_bitband {
     struct bus *bus;
-    uint32_t alias, target;
+    uint32_t alias, target, size; /* size of the alias region */
 } bus_bitband;
 
 typedef struct bus {

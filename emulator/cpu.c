@@ -449,7 +449,6 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     }
     if (e->flags & BLOCK_MASK_WRITE)
         c->mask_recheck = true; /* this block may unmask: look after it */
-    c->blocks++;
     c->insns += e->n;
     m->clock.cycles += e->n;
     if (e->flags & BLOCK_SELF_LOOP)

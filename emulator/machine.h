@@ -105,7 +105,7 @@ typedef struct cpu_state {
     int code_hooks;
     uint32_t stop_synced; /* block address | 1 whose PC was written */
     /* statistics */
-    uint64_t blocks, insns, exceptions, idle_skips;
+    uint64_t insns, exceptions, idle_skips;
     uint64_t idle_ps; /* virtual time skipped while idle */
 } cpu_state;
 
