@@ -16,7 +16,7 @@
 
 #include "clock.h"
 #include "ledmeaning.h"
-#include "png.h"
+#include "pngfile.h"
 
 #define PX_PER_MM 12.0
 #define BOARD_W 20.32

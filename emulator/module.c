@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hash.h"
+#include <openssl/sha.h>
+#include <zlib.h>
+
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -105,14 +107,14 @@ int module_parse(const uint8_t *buf, size_t len, module_info *mi, char *err,
     }
     const uint8_t *c = buf + body;
     mi->crc_stored = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
-    mi->crc_computed = crc32_ieee(0, buf, body);
+    mi->crc_computed = (uint32_t)crc32_z(0, buf, body);
     mi->crc_ok = mi->crc_stored == mi->crc_computed;
     if (body >= 36) {
         mi->suffix_size = rd16(buf + body - 2);
         if (mi->suffix_size >= 36 && mi->suffix_size <= 64 && body >= mi->suffix_size) {
             mi->sha_present = true;
             memcpy(mi->sha_stored, buf + body - 34, 32);
-            sha256(buf, body - 34, mi->sha_computed);
+            SHA256(buf, body - 34, mi->sha_computed);
             mi->sha_ok = !memcmp(mi->sha_stored, mi->sha_computed, 32);
         }
     }

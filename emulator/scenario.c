@@ -7,7 +7,7 @@
 
 #include <inttypes.h>
 
-#include "hash.h"
+#include <openssl/evp.h>
 
 #define SERIAL_KEEP 12   /* serial lines kept for a failure report */
 #define TIMELINE_SHOW 16 /* timeline entries shown in a failure report */
@@ -551,17 +551,18 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
         s->at_end[i].fn(s->at_end[i].ctx);
     res->virtual_ps = scn_now(s);
     /* the LED trace's hash: the determinism check */
-    sha256_ctx h;
-    sha256_init(&h);
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(h, EVP_sha256(), NULL);
     for (size_t i = 0; i < p->led.n; i++) {
         uint8_t rec[11];
         uint64_t t = p->led.hist[i].t;
         for (int k = 0; k < 8; k++)
             rec[k] = (uint8_t)(t >> (8 * k));
         memcpy(rec + 8, p->led.hist[i].rgb, 3);
-        sha256_update(&h, rec, sizeof(rec));
+        EVP_DigestUpdate(h, rec, sizeof(rec));
     }
-    sha256_final(&h, res->led_trace_sha);
+    EVP_DigestFinal_ex(h, res->led_trace_sha, NULL);
+    EVP_MD_CTX_free(h);
     if (session_save(&s->s, err, sizeof(err))) {
         sb_printf(&rep, "%s:%d: saving the state: %s\n", sc->path, sc->state_line, err);
         if (res->status == SCN_PASS)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hash.h"
+#include <zlib.h>
 
 /* File: "PHOTON-SIM STATE" (16 bytes), u32 version, u32 sections,
  * then per section: name[16], u32 length, data; then u32 CRC-32 of all
@@ -70,7 +70,7 @@ int state_save(const char *path, const state_section *s, int n, char *err,
         memcpy(p + 20, s[i].data, s[i].len);
         p += 20 + s[i].len;
     }
-    put32(p, crc32_ieee(0, buf, (size_t)(p - buf)));
+    put32(p, (uint32_t)crc32_z(0, buf, (size_t)(p - buf)));
 
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
@@ -155,7 +155,7 @@ int state_load(const char *path, const state_section *s, int n, char *err,
                  path, get32(buf + 16), VERSION);
         goto out;
     }
-    if (crc32_ieee(0, buf, (size_t)size - 4) != get32(buf + size - 4)) {
+    if ((uint32_t)crc32_z(0, buf, (size_t)size - 4) != get32(buf + size - 4)) {
         snprintf(err, errlen, "%s is damaged (checksum mismatch)", path);
         goto out;
     }

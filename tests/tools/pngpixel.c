@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "png.h"
+#include "pngfile.h"
 
 int main(int argc, char **argv)
 {

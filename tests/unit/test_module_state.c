@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+#include <zlib.h>
+
 #include "harness.h"
-#include "hash.h"
 #include "module.h"
 #include "state.h"
 
@@ -23,8 +25,8 @@ static size_t make_module(uint8_t *buf, uint16_t platform, uint32_t body)
     buf[16] = 4; buf[17] = 2; buf[18] = 6; buf[19] = 0; /* system.2 >= 6 */
     memset(buf + 20, 0, 4);
     buf[body - 2] = 36; buf[body - 1] = 0;         /* suffix size */
-    sha256(buf, body - 34, buf + body - 34);
-    uint32_t crc = crc32_ieee(0, buf, body);
+    SHA256(buf, body - 34, buf + body - 34);
+    uint32_t crc = (uint32_t)crc32_z(0, buf, body);
     buf[body] = (uint8_t)(crc >> 24);
     buf[body + 1] = (uint8_t)(crc >> 16);
     buf[body + 2] = (uint8_t)(crc >> 8);

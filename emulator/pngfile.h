@@ -1,7 +1,7 @@
-/* A minimal PNG writer and reader (8-bit RGB/RGBA, zlib), for screenshots
- * of the window and for the tests that check their pixels. */
-#ifndef PHOTON_PNG_H
-#define PHOTON_PNG_H
+/* PNG files (libpng) for screenshots of the window and for the tests that
+ * check their pixels. */
+#ifndef PHOTON_PNGFILE_H
+#define PHOTON_PNGFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,9 +15,8 @@ int png_write_argb(const char *path, const uint32_t *px, int w, int h, size_t pi
 /* Encode to memory (malloc'd, *len bytes). Returns NULL on failure. */
 uint8_t *png_encode_argb(const uint32_t *px, int w, int h, size_t pitch, size_t *len);
 
-/* Read an 8-bit RGB or RGBA, non-interlaced PNG (what png_write_argb and
- * most tools write) into 0xFFRRGGBB words (malloc'd, w*h). Returns NULL
- * with a message on anything else. */
+/* Read a PNG into 0xAARRGGBB words (malloc'd, w*h; opaque images read as
+ * 0xFFRRGGBB). Returns NULL with a message on anything that is not one. */
 uint32_t *png_read_argb(const char *path, int *w, int *h, char *err, size_t errlen);
 uint32_t *png_decode_argb(const uint8_t *data, size_t len, int *w, int *h, char *err,
                           size_t errlen);
