@@ -7,21 +7,30 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* Interrupt numbers (position in the vector table minus 16). */
-enum {
-    IRQ_PVD = 1, IRQ_TAMP_STAMP = 2, IRQ_RTC_WKUP = 3, IRQ_FLASH = 4,
-    IRQ_EXTI0 = 6, IRQ_DMA1_S0 = 11, IRQ_EXTI9_5 = 23, IRQ_TIM1_BRK_TIM9 = 24,
-    IRQ_TIM1_UP_TIM10 = 25, IRQ_TIM1_TRG_COM_TIM11 = 26, IRQ_TIM1_CC = 27,
-    IRQ_TIM2 = 28, IRQ_TIM3 = 29, IRQ_TIM4 = 30, IRQ_USART1 = 37, IRQ_USART2 = 38,
-    IRQ_USART3 = 39, IRQ_EXTI15_10 = 40, IRQ_RTC_ALARM = 41, IRQ_OTG_FS_WKUP = 42,
-    IRQ_TIM8_BRK_TIM12 = 43, IRQ_TIM8_UP_TIM13 = 44, IRQ_TIM8_TRG_COM_TIM14 = 45,
-    IRQ_TIM8_CC = 46, IRQ_DMA1_S7 = 47, IRQ_SDIO = 49, IRQ_TIM5 = 50,
-    IRQ_UART4 = 52, IRQ_UART5 = 53, IRQ_TIM6_DAC = 54, IRQ_TIM7 = 55,
-    IRQ_DMA2_S0 = 56, IRQ_ETH_WKUP = 62, IRQ_DMA2_S5 = 68, IRQ_USART6 = 71,
-    IRQ_OTG_HS_EP1_OUT = 74, IRQ_OTG_HS_EP1_IN = 75, IRQ_OTG_HS_WKUP = 76,
-    IRQ_OTG_HS = 77, IRQ_HASH_RNG = 80,
+const photon_area photon_layout[] = {
+    {"bootloader", 0x08000000, 0x08004000, AREA_MODULE},
+    {"dct1", 0x08004000, 0x08008000, 0},
+    {"dct2", 0x08008000, 0x0800C000, 0},
+    {"eeprom", 0x0800C000, 0x08020000, 0},
+    {"system-part1", 0x08020000, 0x08060000, AREA_MODULE},
+    {"system-part2", 0x08060000, 0x080A0000, AREA_MODULE},
+    {"user", 0x080A0000, 0x080C0000, AREA_MODULE},
+    {"ota", 0x080C0000, 0x080E0000, AREA_MODULE | AREA_COPY},
+    {"factory", 0x080E0000, 0x08100000, AREA_MODULE | AREA_COPY},
 };
+const int photon_nlayout = sizeof(photon_layout) / sizeof(photon_layout[0]);
+
+const photon_area *photon_area_named(const char *name)
+{
+    if (!strcasecmp(name, "user-part"))
+        name = "user";
+    for (int i = 0; i < photon_nlayout; i++)
+        if (!strcasecmp(photon_layout[i].name, name))
+            return &photon_layout[i];
+    return NULL;
+}
 
 /* EXTI line -> NVIC input. */
 static int exti_irq(int line)
@@ -173,12 +182,17 @@ void photon_power_cycle(photon *p)
 
 uint8_t *photon_uid(photon *p)
 {
-    return p->m->sysmem + (UID_BASE - SYSMEM_BASE);
+    return stm32f205_uid(p->m);
 }
 
 uint8_t *photon_otp(photon *p)
 {
-    return p->m->sysmem + (OTP_BASE - SYSMEM_BASE);
+    return stm32f205_otp(p->m);
+}
+
+uint8_t *photon_flash(photon *p)
+{
+    return stm32f205_flash(p->m);
 }
 
 /* ---- construction --------------------------------------------------------- */
@@ -190,26 +204,33 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    machine *m = machine_new(120000000u, err, errlen);
+    machine *m = stm32f205_machine_new(120000000u, err, errlen);
     if (!m) {
         free(p);
         return NULL;
     }
     p->m = m;
-    m->board = p;
     p->battery = true;
+    for (int i = 0; i < photon_nlayout; i++)
+        machine_add_area(m, photon_layout[i].name, photon_layout[i].lo, photon_layout[i].hi);
 
     rcc_init(&p->rcc, PHOTON_HSE_HZ);
     p->rcc.pwr_cr = &p->pwr.cr;
     pwr_init(&p->pwr);
-    flash_init(&p->flash, m->flash, photon_otp(p), m->optbytes);
+    flash_layout fl = {
+        .base = STM32F205_FLASH_BASE, .size = STM32F205_FLASH_SIZE, .mem = photon_flash(p),
+        .sectors = stm32f205_sectors, .nsectors = STM32F205_NSECTORS,
+        .otp_base = STM32F205_OTP_BASE, .otp = photon_otp(p),
+        .optbytes = stm32f205_optbytes(m),
+    };
+    flash_init(&p->flash, &fl);
     p->flash.instant = cfg->fast_flash;
-    p->flash.irq = machine_irq(m, IRQ_FLASH);
+    line_connect(&p->flash.irq, machine_irq_input(m, IRQ_FLASH));
     m->rom_store = flash_cpu_store;
     m->rom_store_ctx = &p->flash;
     exti_init(&p->exti);
     for (int l = 0; l < EXTI_LINES; l++)
-        p->exti.irq[l] = machine_irq(m, exti_irq(l));
+        line_connect(&p->exti.irq[l], machine_irq_input(m, exti_irq(l)));
     syscfg_init(&p->syscfg, &p->exti);
     for (int i = 0; i < NPORTS; i++) {
         gpio_init(&p->gpio[i], i);
@@ -222,10 +243,10 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     for (int t = 1; t <= 14; t++) {
         stm32_tim *tm = &p->tim[t];
         tim_init(tm, t, &p->rcc);
-        tm->irq_up = machine_irq(m, tim_irqs[t][0]);
-        tm->irq_cc = machine_irq(m, tim_irqs[t][1]);
-        tm->irq_brk = machine_irq(m, tim_irqs[t][2]);
-        tm->irq_trg = machine_irq(m, tim_irqs[t][3]);
+        line_connect(&tm->irq_up, machine_irq_input(m, tim_irqs[t][0]));
+        line_connect(&tm->irq_cc, machine_irq_input(m, tim_irqs[t][1]));
+        line_connect(&tm->irq_brk, machine_irq_input(m, tim_irqs[t][2]));
+        line_connect(&tm->irq_trg, machine_irq_input(m, tim_irqs[t][3]));
         tm->on_output = tim_output_changed;
         tm->on_output_ctx = p;
     }
@@ -238,27 +259,27 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     iwdg_init(&p->iwdg);
     crc_init(&p->crc);
     rng_init(&p->rng, cfg->seed);
-    p->rng.irq = machine_irq(m, IRQ_HASH_RNG);
+    line_connect(&p->rng.irq, machine_irq_input(m, IRQ_HASH_RNG));
     for (int d = 0; d < 2; d++) {
         dma_init(&p->dma[d], d + 1);
         for (int s = 0; s < 8; s++) {
             int irq = d == 0 ? (s < 7 ? IRQ_DMA1_S0 + s : IRQ_DMA1_S7)
                              : (s < 5 ? IRQ_DMA2_S0 + s : IRQ_DMA2_S5 + (s - 5));
-            p->dma[d].irq[s] = machine_irq(m, irq);
+            line_connect(&p->dma[d].irq[s], machine_irq_input(m, irq));
         }
     }
     for (int u = 1; u <= 6; u++) {
         usart_init(&p->usart[u], u, &p->rcc);
-        p->usart[u].irq = machine_irq(m, usart_irqs[u]);
+        line_connect(&p->usart[u].irq, machine_irq_input(m, usart_irqs[u]));
     }
     dbgmcu_init(&p->dbgmcu);
     bkpsram_init(&p->bkpsram, &p->pwr);
     sdio_init(&p->sdio);
-    p->sdio.irq = machine_irq(m, IRQ_SDIO);
+    line_connect(&p->sdio.irq, machine_irq_input(m, IRQ_SDIO));
     otg_init(&p->otg);
-    p->otg.irq = machine_irq(m, IRQ_OTG_HS);
-    p->otg.irq_ep1_out = machine_irq(m, IRQ_OTG_HS_EP1_OUT);
-    p->otg.irq_ep1_in = machine_irq(m, IRQ_OTG_HS_EP1_IN);
+    line_connect(&p->otg.irq, machine_irq_input(m, IRQ_OTG_HS));
+    line_connect(&p->otg.irq_ep1_out, machine_irq_input(m, IRQ_OTG_HS_EP1_OUT));
+    line_connect(&p->otg.irq_ep1_in, machine_irq_input(m, IRQ_OTG_HS_EP1_IN));
     wire_resets(p);
 
     device *devs[64];
@@ -299,12 +320,13 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     machine_add_reset_hook(m, board_reset, p);
 
     /* Factory option bytes: no protection, software watchdog, BOR off. */
-    m->optbytes[0] = 0xEC;
-    m->optbytes[1] = 0xAA;
-    m->optbytes[8] = 0xFF;
-    m->optbytes[9] = 0x0F;
+    uint8_t *ob = stm32f205_optbytes(m);
+    ob[0] = 0xEC;
+    ob[1] = 0xAA;
+    ob[8] = 0xFF;
+    ob[9] = 0x0F;
     /* OTP erased, lock bytes unlocked */
-    memset(photon_otp(p), 0xFF, OTP_SIZE);
+    memset(photon_otp(p), 0xFF, STM32F205_OTP_SIZE);
     return p;
 }
 

@@ -8,6 +8,7 @@
 #include "led.h"
 #include "ledpattern.h"
 #include "machine.h"
+#include "stm32f205.h"
 #include "../peripherals/crc.h"
 #include "../peripherals/dbgmcu.h"
 #include "../peripherals/dma.h"
@@ -26,6 +27,23 @@
 
 #define PHOTON_HSE_HZ 26000000u
 #define PHOTON_PLATFORM_ID 6
+
+/* The Photon's flash layout (specs/photon-hardware.md section 1), written
+ * once: traces name code addresses by it, inspect and scenarios find
+ * modules and places by it. */
+enum {
+    AREA_MODULE = 1, /* a module slot */
+    AREA_COPY = 2,   /* holds a copy of a module for another slot */
+};
+typedef struct photon_area {
+    const char *name;
+    uint32_t lo, hi;
+    unsigned flags;
+} photon_area;
+extern const photon_area photon_layout[];
+extern const int photon_nlayout;
+/* An area by name ("system-part1"; "user-part" for "user"), or NULL. */
+const photon_area *photon_area_named(const char *name);
 
 enum { PORT_A, PORT_B, PORT_C, PORT_D, PORT_E, PORT_F, PORT_G, PORT_H, PORT_I, NPORTS };
 
@@ -74,5 +92,6 @@ void photon_power_cycle(photon *p);
 /* The 12-byte unique ID (the Particle device ID). */
 uint8_t *photon_uid(photon *p);
 uint8_t *photon_otp(photon *p);
+uint8_t *photon_flash(photon *p);
 
 #endif

@@ -45,10 +45,10 @@ static int sections(photon *p, photon_backup *bk, state_section *s)
 {
     machine *m = p->m;
     int n = 0;
-    s[n++] = (state_section){"flash", m->flash, FLASH_SIZE, true};
-    s[n++] = (state_section){"otp", photon_otp(p), OTP_SIZE, true};
+    s[n++] = (state_section){"flash", stm32f205_flash(m), STM32F205_FLASH_SIZE, true};
+    s[n++] = (state_section){"otp", photon_otp(p), STM32F205_OTP_SIZE, true};
     s[n++] = (state_section){"uid", photon_uid(p), 12, true};
-    s[n++] = (state_section){"optbytes", m->optbytes, 16, true};
+    s[n++] = (state_section){"optbytes", stm32f205_optbytes(m), 16, true};
     s[n++] = (state_section){"backup", bk, sizeof(*bk), false};
     return n;
 }
@@ -78,8 +78,8 @@ int photon_state_save(photon *p, const char *path, char *err, size_t errlen)
 void photon_fresh(photon *p, uint64_t seed)
 {
     machine *m = p->m;
-    memset(m->flash, 0xFF, FLASH_SIZE);
-    memset(photon_otp(p), 0xFF, OTP_SIZE);
+    memset(stm32f205_flash(m), 0xFF, STM32F205_FLASH_SIZE);
+    memset(photon_otp(p), 0xFF, STM32F205_OTP_SIZE);
     /* A unique ID in the shape of ST's: X/Y wafer position, wafer number,
      * lot number in ASCII; derived from the seed. */
     uint64_t z = seed + 0x9E3779B97F4A7C15ull;

@@ -52,17 +52,6 @@ void session_power_on(session *s)
         photon_backup_apply(s->p, &s->backup);
 }
 
-static void erase_range(photon *p, uint32_t start, uint32_t end)
-{
-    for (int n = 0; n < FLASH_NSECTORS; n++) {
-        uint32_t a = FLASH_BASE + flash_sector_start(n);
-        uint32_t b = a + flash_sector_size(n);
-        if (a < end && b > start)
-            memset(p->m->flash + (a - FLASH_BASE), 0xFF, flash_sector_size(n));
-    }
-    machine_code_changed(p->m, start, end);
-}
-
 int session_load_module(session *s, const char *name, bool force, char *err,
                         size_t errlen)
 {
@@ -70,7 +59,7 @@ int session_load_module(session *s, const char *name, bool force, char *err,
     if (images_resolve(name, path, sizeof(path), err, errlen))
         return -1;
     size_t len;
-    uint8_t *buf = read_file(path, &len, FLASH_SIZE, err, errlen);
+    uint8_t *buf = read_file(path, &len, STM32F205_FLASH_SIZE, err, errlen);
     if (!buf)
         return -1;
     module_info mi;
@@ -93,13 +82,13 @@ int session_load_module(session *s, const char *name, bool force, char *err,
         free(buf);
         return -1;
     }
-    if (mi.start < FLASH_BASE || (uint64_t)mi.start + len > FLASH_BASE + FLASH_SIZE) {
+    if (mi.start < STM32F205_FLASH_BASE || (uint64_t)mi.start + len > STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE) {
         snprintf(err, errlen, "%s: start address 0x%08x is outside the flash", path, mi.start);
         free(buf);
         return -1;
     }
-    erase_range(s->p, mi.start, mi.start + (uint32_t)len);
-    memcpy(s->p->m->flash + (mi.start - FLASH_BASE), buf, len);
+    machine_erase_sectors(s->p->m, mi.start, mi.start + (uint32_t)len);
+    memcpy(stm32f205_flash(s->p->m) + (mi.start - STM32F205_FLASH_BASE), buf, len);
     free(buf);
     return 0;
 }
@@ -108,7 +97,7 @@ int session_load_raw(session *s, const char *spec, char *err, size_t errlen)
 {
     char file[4096];
     snprintf(file, sizeof(file), "%s", spec);
-    uint32_t addr = FLASH_BASE;
+    uint32_t addr = STM32F205_FLASH_BASE;
     char *at = strrchr(file, '@');
     if (at) {
         char *end;
@@ -121,16 +110,16 @@ int session_load_raw(session *s, const char *spec, char *err, size_t errlen)
         addr = (uint32_t)a;
     }
     size_t len;
-    uint8_t *buf = read_file(file, &len, FLASH_SIZE, err, errlen);
+    uint8_t *buf = read_file(file, &len, STM32F205_FLASH_SIZE, err, errlen);
     if (!buf)
         return -1;
-    if (addr < FLASH_BASE || (uint64_t)addr + len > FLASH_BASE + FLASH_SIZE) {
+    if (addr < STM32F205_FLASH_BASE || (uint64_t)addr + len > STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE) {
         snprintf(err, errlen, "%s does not fit in flash at 0x%08x", file, addr);
         free(buf);
         return -1;
     }
-    erase_range(s->p, addr, addr + (uint32_t)len);
-    memcpy(s->p->m->flash + (addr - FLASH_BASE), buf, len);
+    machine_erase_sectors(s->p->m, addr, addr + (uint32_t)len);
+    memcpy(stm32f205_flash(s->p->m) + (addr - STM32F205_FLASH_BASE), buf, len);
     free(buf);
     return 0;
 }

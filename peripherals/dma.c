@@ -70,7 +70,7 @@ static void update_irq(stm32_dma *d, int n)
     bool on = ((f & FL_TCIF) && (cr & CR_TCIE)) || ((f & FL_HTIF) && (cr & CR_HTIE)) ||
               ((f & FL_TEIF) && (cr & CR_TEIE)) || ((f & 0x04) && (cr & CR_DMEIE)) ||
               ((f & FL_FEIF) && (d->s[n].fcr & BIT(7)));
-    irq_set(&d->irq[n], on);
+    line_set(&d->irq[n], on);
 }
 
 static unsigned size_of(uint32_t field)

@@ -16,7 +16,7 @@ typedef struct stm32_dma {
     int index; /* 1 or 2 */
     uint32_t isr[2];
     dma_stream s[8];
-    irq_line irq[8];
+    line irq[8];
 } stm32_dma;
 
 void dma_init(stm32_dma *d, int index);

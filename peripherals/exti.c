@@ -30,22 +30,13 @@ static const reg_name syscfg_regs[] = {
     {0x10, "EXTICR3"}, {0x14, "EXTICR4"}, {A_CMPCR, "CMPCR"}, {0, NULL},
 };
 
-/* Several lines share one NVIC input (EXTI9_5, EXTI15_10): the wire is
- * high while any of them is pending and unmasked. */
+/* A line's request: pending and unmasked. Several lines share one NVIC
+ * input (EXTI9_5, EXTI15_10): the SoC connects them to one. */
 static void update_irqs(stm32_exti *e)
 {
     uint32_t act = e->pr & e->imr;
-    for (int l = 0; l < EXTI_LINES; l++) {
-        const irq_line *w = &e->irq[l];
-        if (!w->set)
-            continue;
-        bool any = false;
-        for (int k = 0; k < EXTI_LINES; k++)
-            if (e->irq[k].set == w->set && e->irq[k].ctx == w->ctx &&
-                e->irq[k].n == w->n && (act & (1u << k)))
-                any = true;
-        irq_set(w, any);
-    }
+    for (int l = 0; l < EXTI_LINES; l++)
+        line_set(&e->irq[l], (act >> l) & 1);
 }
 
 void exti_set_line(stm32_exti *e, int line, int level)

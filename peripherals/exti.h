@@ -14,7 +14,7 @@ typedef struct stm32_exti {
     device dev;
     uint32_t imr, emr, rtsr, ftsr, swier, pr;
     uint32_t level; /* current input level of every line */
-    irq_line irq[EXTI_LINES];
+    line irq[EXTI_LINES];
 } stm32_exti;
 
 typedef struct stm32_syscfg {

@@ -56,28 +56,31 @@ static const reg_name flash_regs[] = {
     {A_CR, "CR"},   {A_OPTCR, "OPTCR"}, {0, NULL},
 };
 
-uint32_t flash_sector_start(int n)
+static uint32_t sector_start(const stm32_flash *f, int n)
 {
-    if (n < 4)
-        return (uint32_t)n * 0x4000u;
-    if (n == 4)
-        return 0x10000u;
-    return (uint32_t)(n - 4) * 0x20000u;
+    return f->mem.sectors[n];
 }
 
-uint32_t flash_sector_size(int n)
+static uint32_t sector_size(const stm32_flash *f, int n)
 {
-    return n < 4 ? 0x4000u : n == 4 ? 0x10000u : 0x20000u;
+    return (n + 1 < f->mem.nsectors ? f->mem.sectors[n + 1] : f->mem.size) - f->mem.sectors[n];
 }
 
-uint64_t flash_erase_time_ps(int sector, int psize)
+static int sector_of(const stm32_flash *f, uint32_t off)
+{
+    int n = 0;
+    while (n + 1 < f->mem.nsectors && off >= f->mem.sectors[n + 1])
+        n++;
+    return n;
+}
+
+uint64_t flash_erase_time_ps(uint32_t sz, int psize)
 {
     /* STM32F205 datasheet, tERASE typical for x8/x16/x32 (x64 as x32). */
     static const uint32_t ms16[4] = {400, 300, 250, 250};
     static const uint32_t ms64[4] = {1200, 700, 550, 550};
     static const uint32_t ms128[4] = {2000, 1300, 1000, 1000};
-    uint32_t sz = flash_sector_size(sector);
-    const uint32_t *t = sz == 0x4000u ? ms16 : sz == 0x10000u ? ms64 : ms128;
+    const uint32_t *t = sz <= 0x4000u ? ms16 : sz <= 0x10000u ? ms64 : ms128;
     return (uint64_t)t[psize & 3] * PS_PER_MS;
 }
 
@@ -92,7 +95,7 @@ static void update_irq(stm32_flash *f)
 {
     bool eop = FIELD_EX32(f->cr, CR, EOPIE) && FIELD_EX32(f->sr, SR, EOP);
     bool err = FIELD_EX32(f->cr, CR, ERRIE) && FIELD_EX32(f->sr, SR, OPERR);
-    irq_set(&f->irq, eop || err);
+    line_set(&f->irq, eop || err);
 }
 
 static bool sector_protected(stm32_flash *f, int n)
@@ -112,20 +115,20 @@ static void op_done(void *arg)
     machine *m = M(f);
     switch (f->pending_op) {
     case OP_ERASE: {
-        uint32_t a = flash_sector_start(f->pending_sector);
-        uint32_t n = flash_sector_size(f->pending_sector);
-        memset(f->mem + a, 0xFF, n);
-        machine_code_changed(m, FLASH_BASE + a, FLASH_BASE + a + n);
+        uint32_t a = sector_start(f, f->pending_sector);
+        uint32_t n = sector_size(f, f->pending_sector);
+        memset(f->mem.mem + a, 0xFF, n);
+        machine_code_changed(m, f->mem.base + a, f->mem.base + a + n);
         f->erases++;
         log_msg(&m->log, LOG_FLASH, "[%.3f ms] flash: sector %d erased (0x%08x, %u KB)",
                 (double)machine_now(m) / PS_PER_MS, f->pending_sector,
-                FLASH_BASE + a, n >> 10);
+                f->mem.base + a, n >> 10);
         changed(f);
         break;
     }
     case OP_MASS_ERASE:
-        memset(f->mem, 0xFF, FLASH_SIZE);
-        machine_code_changed(m, FLASH_BASE, FLASH_BASE + FLASH_SIZE);
+        memset(f->mem.mem, 0xFF, f->mem.size);
+        machine_code_changed(m, f->mem.base, f->mem.base + f->mem.size);
         f->erases++;
         log_msg(&m->log, LOG_FLASH, "flash: mass erase");
         changed(f);
@@ -133,10 +136,10 @@ static void op_done(void *arg)
     case OP_OPTIONS: {
         /* The option bytes as the flash interface reloads them. */
         uint32_t o = f->optcr;
-        f->optbytes[0] = (uint8_t)(o & 0xEC);
-        f->optbytes[1] = (uint8_t)FIELD_EX32(o, OPTCR, RDP);
-        f->optbytes[8] = (uint8_t)FIELD_EX32(o, OPTCR, NWRP);
-        f->optbytes[9] = (uint8_t)(FIELD_EX32(o, OPTCR, NWRP) >> 8);
+        f->mem.optbytes[0] = (uint8_t)(o & 0xEC);
+        f->mem.optbytes[1] = (uint8_t)FIELD_EX32(o, OPTCR, RDP);
+        f->mem.optbytes[8] = (uint8_t)FIELD_EX32(o, OPTCR, NWRP);
+        f->mem.optbytes[9] = (uint8_t)(FIELD_EX32(o, OPTCR, NWRP) >> 8);
         log_msg(&m->log, LOG_FLASH, "flash: option bytes written (nWRP=0x%03x)",
                 FIELD_EX32(o, OPTCR, NWRP));
         changed(f);
@@ -180,7 +183,7 @@ static void cr_write(stm32_flash *f, uint32_t v)
         return;
     int psize = (int)FIELD_EX32(v, CR, PSIZE);
     if (FIELD_EX32(v, CR, MER)) {
-        for (int n = 0; n < FLASH_NSECTORS; n++) {
+        for (int n = 0; n < f->mem.nsectors; n++) {
             if (sector_protected(f, n)) {
                 f->sr |= R_SR_WRPERR_MASK;
                 f->cr &= ~R_CR_STRT_MASK;
@@ -190,15 +193,15 @@ static void cr_write(stm32_flash *f, uint32_t v)
         start_op(f, OP_MASS_ERASE, 8000 * PS_PER_MS);
     } else if (FIELD_EX32(v, CR, SER)) {
         int n = (int)FIELD_EX32(v, CR, SNB);
-        if (n >= FLASH_NSECTORS || sector_protected(f, n)) {
+        if (n >= f->mem.nsectors || sector_protected(f, n)) {
             f->sr |= R_SR_WRPERR_MASK;
             f->cr &= ~R_CR_STRT_MASK;
             log_msg(&m->log, LOG_GUEST, "flash: erase of sector %d refused (%s)", n,
-                    n >= FLASH_NSECTORS ? "no such sector" : "write-protected");
+                    n >= f->mem.nsectors ? "no such sector" : "write-protected");
             return;
         }
         f->pending_sector = n;
-        start_op(f, OP_ERASE, flash_erase_time_ps(n, psize));
+        start_op(f, OP_ERASE, flash_erase_time_ps(sector_size(f, n), psize));
     }
 }
 
@@ -290,8 +293,9 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
 {
     stm32_flash *f = ctx;
     machine *m = M(f);
-    bool main = addr < FLASH_SIZE || (addr >= FLASH_BASE && addr < FLASH_BASE + FLASH_SIZE);
-    bool otp = addr >= OTP_BASE && addr + size <= OTP_BASE + OTP_SIZE;
+    addr = bus_canonical(&m->bus, addr); /* the boot alias */
+    bool main = addr - f->mem.base < f->mem.size;
+    bool otp = addr >= f->mem.otp_base && addr + size <= f->mem.otp_base + 528;
     if (!FIELD_EX32(f->cr, CR, PG) || FIELD_EX32(f->cr, CR, LOCK) ||
         FIELD_EX32(f->sr, SR, BSY) || !(main || otp)) {
         f->sr |= R_SR_PGSERR_MASK;
@@ -314,16 +318,15 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
         return false;
     }
     if (main) {
-        uint32_t off = addr & (FLASH_SIZE - 1);
-        if (sector_protected(f, flash_sector_of(off))) {
+        if (sector_protected(f, sector_of(f, addr - f->mem.base))) {
             f->sr |= R_SR_WRPERR_MASK;
             update_irq(f);
             return false;
         }
     } else {
         /* OTP block b is locked when its lock byte is 0x00 */
-        uint32_t o = addr - OTP_BASE;
-        if (o >= 512 || f->otp[512 + o / 32] == 0x00) {
+        uint32_t o = addr - f->mem.otp_base;
+        if (o >= 512 || f->mem.otp[512 + o / 32] == 0x00) {
             f->sr |= R_SR_WRPERR_MASK;
             update_irq(f);
             return false;
@@ -351,20 +354,18 @@ static void flash_reset(device *d, reset_kind kind)
     f->key_step = f->optkey_step = 0;
     f->key_fault = false;
     /* OPTCR is loaded from the option bytes */
-    uint32_t nwrp = f->optbytes[8] | (uint32_t)(f->optbytes[9] & 0x0F) << 8;
+    uint32_t nwrp = f->mem.optbytes[8] | (uint32_t)(f->mem.optbytes[9] & 0x0F) << 8;
     f->optcr = (OPTCR_RESET & ~(R_OPTCR_NWRP_MASK | R_OPTCR_RDP_MASK | 0xECu)) |
-               (uint32_t)(f->optbytes[0] & 0xEC) |
-               (uint32_t)f->optbytes[1] << 8 | nwrp << 16;
+               (uint32_t)(f->mem.optbytes[0] & 0xEC) |
+               (uint32_t)f->mem.optbytes[1] << 8 | nwrp << 16;
     update_irq(f);
 }
 
-void flash_init(stm32_flash *f, uint8_t *mem, uint8_t *otp, uint8_t *optbytes)
+void flash_init(stm32_flash *f, const flash_layout *layout)
 {
     memset(f, 0, sizeof(*f));
     device_init(&f->dev, "FLASH", FLASHIF_BASE, 0x400, flash_read, flash_write,
                 flash_reset, flash_regs);
-    f->mem = mem;
-    f->otp = otp;
-    f->optbytes = optbytes;
+    f->mem = *layout;
     clock_event_init(&f->done, "flash-op", op_done, f);
 }

@@ -323,10 +323,10 @@ static uint32_t gintsts(const stm32_otg *o)
 static void update_irq(stm32_otg *o)
 {
     bool gint = FIELD_EX32(o->gahbcfg, GAHBCFG, GINT);
-    irq_set(&o->irq, gint && (gintsts(o) & o->gintmsk) != 0);
+    line_set(&o->irq, gint && (gintsts(o) & o->gintmsk) != 0);
     uint32_t each = gint ? deachint(o) & o->deachintmsk : 0;
-    irq_set(&o->irq_ep1_in, (each & (1u << 1)) != 0);
-    irq_set(&o->irq_ep1_out, (each & (1u << 17)) != 0);
+    line_set(&o->irq_ep1_in, (each & (1u << 1)) != 0);
+    line_set(&o->irq_ep1_out, (each & (1u << 17)) != 0);
 }
 
 /* ---- connection ------------------------------------------------------- */

@@ -51,8 +51,8 @@ typedef struct stm32_otg {
     otg_rx_entry cur;   /* the entry popped by GRXSTSP, being read */
     unsigned cur_read;  /* data words already read from it */
     bool connected;     /* as last reported to the host */
-    irq_line irq;       /* OTG_HS global (77) */
-    irq_line irq_ep1_out, irq_ep1_in; /* dedicated EP1 interrupts (74, 75) */
+    line irq;       /* OTG_HS global (77) */
+    line irq_ep1_out, irq_ep1_in; /* dedicated EP1 interrupts (74, 75) */
     usb_port port;
     /* statistics */
     uint64_t setups, out_packets, in_packets, naks;

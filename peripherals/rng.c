@@ -35,7 +35,7 @@ static bool ready(stm32_rng *r)
 static void update_irq(stm32_rng *r)
 {
     machine *m = r->dev.m;
-    irq_set(&r->irq, FIELD_EX32(r->cr, CR, IE) && ready(r));
+    line_set(&r->irq, FIELD_EX32(r->cr, CR, IE) && ready(r));
     if (FIELD_EX32(r->cr, CR, IE) && FIELD_EX32(r->cr, CR, RNGEN) && !ready(r))
         clock_arm(&m->clock, &r->ready_ev, r->ready_at);
 }

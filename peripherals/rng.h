@@ -15,7 +15,7 @@ typedef struct stm32_rng {
     uint32_t dr;
     uint64_t ready_at; /* ps: DRDY after 40 RNG clocks */
     uint64_t reads;
-    irq_line irq;
+    line irq;
     clock_event ready_ev; /* raises the interrupt when data becomes ready */
 } stm32_rng;
 

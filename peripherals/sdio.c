@@ -42,7 +42,7 @@ static const reg_name sdio_regs[] = {
 
 static void update_irq(stm32_sdio *s)
 {
-    irq_set(&s->irq, (s->sta & s->mask) != 0);
+    line_set(&s->irq, (s->sta & s->mask) != 0);
 }
 
 static void command(stm32_sdio *s)

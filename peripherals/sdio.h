@@ -20,7 +20,7 @@ typedef struct stm32_sdio {
     uint32_t sta, mask;
     const sdio_card_ops *card_ops;
     void *card;
-    irq_line irq;
+    line irq;
     uint64_t commands;
 } stm32_sdio;
 

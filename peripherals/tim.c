@@ -135,21 +135,16 @@ static int oc_mode(stm32_tim *t, int ch)
     return (int)((r >> 4) & 7);
 }
 
-/* Update, capture/compare, trigger and break requests; general-purpose
- * timers have one interrupt for all of them (the board may pass the same
- * line four times). */
+/* Update, capture/compare, trigger and break requests (general-purpose
+ * timers have one interrupt for all of them: the SoC connects the four
+ * lines to one NVIC input). */
 static void update_irqs(stm32_tim *t)
 {
     uint32_t act = t->sr & t->dier;
-    const irq_line *l[4] = {&t->irq_up, &t->irq_cc, &t->irq_trg, &t->irq_brk};
-    bool lv[4] = {act & 1, act & 0x1E, act & 0x60, act & 0x80};
-    for (int i = 0; i < 4; i++) {
-        bool level = false;
-        for (int j = 0; j < 4; j++)
-            if (l[j]->set == l[i]->set && l[j]->ctx == l[i]->ctx && l[j]->n == l[i]->n)
-                level |= lv[j];
-        irq_set(l[i], level);
-    }
+    line_set(&t->irq_up, (act & 1) != 0);
+    line_set(&t->irq_cc, (act & 0x1E) != 0);
+    line_set(&t->irq_trg, (act & 0x60) != 0);
+    line_set(&t->irq_brk, (act & 0x80) != 0);
 }
 
 /* Matches of `value` (mod P) in positions (from, to]. */

@@ -25,7 +25,7 @@ typedef struct stm32_tim {
     uint64_t synced_pos; /* flags are up to date up to this position */
     uint32_t stopped_cnt;
     clock_event ev;
-    irq_line irq_up, irq_cc, irq_brk, irq_trg;
+    line irq_up, irq_cc, irq_brk, irq_trg;
     void (*on_output)(void *ctx);
     void *on_output_ctx;
 } stm32_tim;

@@ -87,7 +87,7 @@ static void update_irq(stm32_usart *u)
               ((FIELD_EX32(sr, SR, RXNE) || FIELD_EX32(sr, SR, ORE)) &&
                FIELD_EX32(cr, CR1, RXNEIE)) ||
               (FIELD_EX32(sr, SR, IDLE) && FIELD_EX32(cr, CR1, IDLEIE));
-    irq_set(&u->irq, on && FIELD_EX32(cr, CR1, UE));
+    line_set(&u->irq, on && FIELD_EX32(cr, CR1, UE));
 }
 
 static void start_shift(stm32_usart *u, uint8_t b)

@@ -20,7 +20,7 @@ typedef struct stm32_usart {
     clock_event tx_ev, rx_ev;
     uint8_t rxq[USART_RXQ];
     unsigned rx_head, rx_tail;
-    irq_line irq;
+    line irq;
     void (*tx)(void *ctx, uint8_t byte);
     void *tx_ctx;
     uint64_t tx_bytes, rx_bytes;

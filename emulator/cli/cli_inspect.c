@@ -92,12 +92,6 @@ static void print_json(const char *name, const module_info *mi, bool first)
 }
 
 /* Where modules can be found in a Photon's flash. */
-static const struct { uint32_t addr; const char *slot; } slots[] = {
-    {0x08000000, "bootloader"}, {0x08020000, "system-part1"},
-    {0x08060000, "system-part2"}, {0x080A0000, "user"},
-    {0x080C0000, "ota-scratch"}, {0x080E0000, "factory"},
-};
-
 static int inspect_state(const char *path, bool json)
 {
     char err[512];
@@ -118,18 +112,21 @@ static int inspect_state(const char *path, bool json)
     else
         printf("device %s (%s)\n\n", photon_device_id(s.p, id), path);
     int found = 0, bad = 0;
-    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+    for (int i = 0; i < photon_nlayout; i++) {
+        const photon_area *a = &photon_layout[i];
         module_info mi;
-        if (module_parse_flash(s.p->m->flash, FLASH_SIZE, FLASH_BASE, slots[i].addr, &mi))
+        if (!(a->flags & AREA_MODULE) ||
+            module_parse_flash(photon_flash(s.p), STM32F205_FLASH_SIZE, STM32F205_FLASH_BASE,
+                               a->lo, &mi))
             continue;
         if (!valid(&mi))
             bad++;
         if (json) {
-            print_json(slots[i].slot, &mi, found == 0);
+            print_json(a->name, &mi, found == 0);
         } else {
-            print_text(slots[i].slot, &mi);
-            if (mi.start != slots[i].addr)
-                printf("  stored at    0x%08x (a copy for 0x%08x)\n", slots[i].addr, mi.start);
+            print_text(a->name, &mi);
+            if (mi.start != a->lo)
+                printf("  stored at    0x%08x (a copy for 0x%08x)\n", a->lo, mi.start);
         }
         found++;
     }

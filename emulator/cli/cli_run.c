@@ -188,15 +188,17 @@ static double parse_seconds(const char *s, const char *opt, bool *ok)
 
 static void describe_flash(run_ctx *r)
 {
-    static const uint32_t addrs[] = {0x08000000, 0x08020000, 0x08060000, 0x080A0000};
     char id[25];
     printf("photon-sim: device %s, state %s%s\n", photon_device_id(r->s.p, id),
            r->s.state_path, r->s.save ? "" : " (not saved)");
     printf("  flash:");
     int n = 0;
-    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+    for (int i = 0; i < photon_nlayout; i++) {
+        const photon_area *a = &photon_layout[i];
         module_info mi;
-        if (module_parse_flash(r->s.p->m->flash, FLASH_SIZE, FLASH_BASE, addrs[i], &mi))
+        if ((a->flags & (AREA_MODULE | AREA_COPY)) != AREA_MODULE ||
+            module_parse_flash(photon_flash(r->s.p), STM32F205_FLASH_SIZE, STM32F205_FLASH_BASE,
+                               a->lo, &mi))
             continue;
         printf("%s %s%s%u v%u%s", n++ ? "," : "", module_func_name(mi.func),
                mi.func == MODULE_FUNC_SYSTEM ? "-part" : "",

@@ -18,16 +18,113 @@ void bus_free(bus *b)
     for (int i = 0; i < b->nwin; i++)
         free(b->win[i].slot);
     b->nwin = 0;
+    for (int i = 0; i < b->nram; i++)
+        if (b->ram[i].owned)
+            free(b->ram[i].host);
+    b->nram = 0;
+}
+
+static bus_ram *map(bus *b, const char *name, uint32_t base, uint32_t size, uint8_t *host,
+                    int prot)
+{
+    if (b->nram >= BUS_MAX_RAM)
+        return NULL;
+    if (uc_mem_map_ptr(b->m->uc, base, size, (uint32_t)prot, host) != UC_ERR_OK)
+        return NULL;
+    bus_ram *r = &b->ram[b->nram++];
+    *r = (bus_ram){.name = name, .base = base, .size = size, .host = host, .alias_of = -1};
+    return r;
 }
 
 int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot)
 {
-    if (b->nram >= (int)(sizeof(b->ram) / sizeof(b->ram[0])))
+    return map(b, NULL, base, size, host, prot) ? 0 : -1;
+}
+
+bus_ram *bus_add_memory(bus *b, const char *name, uint32_t base, uint32_t size,
+                        uint8_t fill, int prot, unsigned flags)
+{
+    /* Unicorn maps host memory in whole pages */
+    uint8_t *host = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+    if (!host)
+        return NULL;
+    memset(host, fill, size);
+    bus_ram *r = map(b, name, base, size, host, prot);
+    if (!r) {
+        free(host);
+        return NULL;
+    }
+    r->owned = true;
+    r->flags = flags;
+    return r;
+}
+
+int bus_map_alias(bus *b, uint32_t base, uint32_t target, int prot)
+{
+    bus_ram *t = bus_ram_at(b, target);
+    if (!t || t->base != target || t->alias_of >= 0)
         return -1;
-    if (uc_mem_map_ptr(b->m->uc, base, size, (uint32_t)prot, host) != UC_ERR_OK)
+    int ti = (int)(t - b->ram);
+    bus_ram *r = map(b, t->name, base, t->size, t->host, prot);
+    if (!r)
         return -1;
-    b->ram[b->nram++] = (bus_ram){base, size, host};
+    r->alias_of = ti;
+    r->flags = b->ram[ti].flags;
     return 0;
+}
+
+int bus_set_sectors(bus *b, const char *name, const uint32_t *starts, int n)
+{
+    bus_ram *r = bus_ram_named(b, name);
+    if (!r || n < 1 || n > 64 || starts[0] != 0)
+        return -1;
+    r->sectors = starts;
+    r->nsectors = n;
+    return 0;
+}
+
+bus_ram *bus_ram_at(bus *b, uint32_t addr)
+{
+    for (int i = 0; i < b->nram; i++)
+        if (addr - b->ram[i].base < b->ram[i].size)
+            return &b->ram[i];
+    return NULL;
+}
+
+bus_ram *bus_ram_named(bus *b, const char *name)
+{
+    for (int i = 0; i < b->nram; i++)
+        if (b->ram[i].name && b->ram[i].alias_of < 0 && !strcmp(b->ram[i].name, name))
+            return &b->ram[i];
+    return NULL;
+}
+
+uint32_t bus_canonical(bus *b, uint32_t addr)
+{
+    bus_ram *r = bus_ram_at(b, addr);
+    if (!r || r->alias_of < 0)
+        return addr;
+    return b->ram[r->alias_of].base + (addr - r->base);
+}
+
+int bus_ram_sector(const bus_ram *r, uint32_t off)
+{
+    int n = 0;
+    while (n + 1 < r->nsectors && off >= r->sectors[n + 1])
+        n++;
+    return n;
+}
+
+uint32_t bus_sector_start(const bus_ram *r, int n)
+{
+    return r->nsectors ? r->sectors[n] : 0;
+}
+
+uint32_t bus_sector_size(const bus_ram *r, int n)
+{
+    if (!r->nsectors)
+        return r->size;
+    return (n + 1 < r->nsectors ? r->sectors[n + 1] : r->size) - r->sectors[n];
 }
 
 uint8_t *bus_host_ptr(bus *b, uint32_t addr, uint32_t len)

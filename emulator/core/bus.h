@@ -12,6 +12,7 @@ struct machine;
 
 #define BUS_SLOT_BITS 10 /* 1 KB: the STM32 peripheral granularity */
 #define BUS_MAX_WINDOWS 8
+#define BUS_MAX_RAM 12
 
 typedef struct bus_window {
     struct bus *bus;
@@ -19,10 +20,25 @@ typedef struct bus_window {
     device **slot; /* size >> BUS_SLOT_BITS entries */
 } bus_window;
 
-/* A host-backed memory region (flash, SRAM, system memory). */
+/* What a memory region is, beyond its protection. */
+enum {
+    MEM_ROM = 1u << 0,  /* CPU stores go to the ROM store hook (a flash controller) */
+    MEM_RAM = 1u << 1,  /* volatile RAM: cleared at power-on, watched by the idle detector */
+    MEM_CODE = 1u << 2, /* code runs from it: translations are tracked per sector */
+};
+
+/* A host-backed memory region (flash, SRAM, system memory). An alias
+ * shows another region's bytes at a second address (a boot alias). */
 typedef struct bus_ram {
+    const char *name;
     uint32_t base, size;
     uint8_t *host;
+    unsigned flags;       /* MEM_* */
+    int alias_of;         /* index of the region whose bytes these are, or -1 */
+    bool owned;           /* allocated by the bus */
+    const uint32_t *sectors; /* erase sectors: start offsets, ascending */
+    int nsectors;
+    uint64_t exec;        /* sectors code was translated from (MEM_CODE) */
 } bus_ram;
 
 typedef struct bus_bitband {
@@ -34,7 +50,7 @@ typedef struct bus {
     struct machine *m;
     bus_window win[BUS_MAX_WINDOWS];
     int nwin;
-    bus_ram ram[8];
+    bus_ram ram[BUS_MAX_RAM];
     int nram;
     bus_bitband bb[4];
     int nbb;
@@ -47,9 +63,25 @@ typedef struct bus {
 void bus_init(bus *b, struct machine *m);
 void bus_free(bus *b);
 
-/* Map host memory; prot is UC_PROT_*. The same host buffer may be mapped at
- * several addresses (flash and its alias at 0). */
+/* Map host memory; prot is UC_PROT_*. */
 int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot);
+/* A named region the bus allocates (page-aligned, filled with `fill`).
+ * Returns it, or NULL. */
+bus_ram *bus_add_memory(bus *b, const char *name, uint32_t base, uint32_t size,
+                        uint8_t fill, int prot, unsigned flags);
+/* Show the bytes of the region at `target` again at `base` (a boot alias). */
+int bus_map_alias(bus *b, uint32_t base, uint32_t target, int prot);
+/* Erase sectors of a region (start offsets, ascending, at most 64). */
+int bus_set_sectors(bus *b, const char *name, const uint32_t *starts, int n);
+bus_ram *bus_ram_at(bus *b, uint32_t addr);
+bus_ram *bus_ram_named(bus *b, const char *name);
+/* The address of the same byte in the region an alias shows. */
+uint32_t bus_canonical(bus *b, uint32_t addr);
+/* The sector of a region holding offset `off` (0 without sectors); its
+ * start and size. */
+int bus_ram_sector(const bus_ram *r, uint32_t off);
+uint32_t bus_sector_start(const bus_ram *r, int n);
+uint32_t bus_sector_size(const bus_ram *r, int n);
 /* An MMIO window where devices can be placed. */
 int bus_add_window(bus *b, uint32_t base, uint32_t size);
 /* Bit-band alias `alias` (32 MB max) for the region at `target`. */

@@ -272,12 +272,22 @@ void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
     }
     log_msg(&m->log, LOG_GUEST,
             "[%.3f ms] cpu: %s at pc=0x%08x (CFSR=0x%08x%s addr 0x%08x)",
-            (double)machine_now(m) / PS_PER_MS, exc_name(exc), ret, s->cfsr,
+            (double)machine_now(m) / PS_PER_MS, machine_exc_name(m, exc), ret, s->cfsr,
             s->hfsr & HFSR_FORCED ? ", forced" : "", addr);
     core_exception_entry(m, exc, ret);
 }
 
 /* ---- instruction counting --------------------------------------------- */
+
+/* Code memory with sectors remembers the sectors code was translated
+ * from: changes elsewhere need no flush (machine_code_changed). */
+static void note_exec(machine *m, uint32_t addr)
+{
+    uint32_t a = bus_canonical(&m->bus, addr);
+    bus_ram *r = bus_ram_at(&m->bus, a);
+    if (r && r->nsectors && (r->flags & MEM_CODE))
+        r->exec |= 1ull << bus_ram_sector(r, a - r->base);
+}
 
 static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
 {
@@ -303,8 +313,7 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
             e->flags |= BLOCK_SELF_LOOP;
         if (size == 4 && !memcmp(p, "\xff\xf7\xfe\xbf", 4)) /* b.w . */
             e->flags |= BLOCK_SELF_LOOP;
-        if ((addr >> 20) == (FLASH_BASE >> 20) || addr < FLASH_SIZE)
-            m->cpu.exec_sectors |= 1u << flash_sector_of(addr & (FLASH_SIZE - 1));
+        note_exec(m, addr);
     } else {
         n = size / 2;
     }
@@ -337,8 +346,15 @@ static void flush_dirty_code(machine *m)
     uint32_t lo = c->dirty_lo, hi = c->dirty_hi;
     c->dirty_lo = c->dirty_hi = 0;
     uc_ctl_remove_cache(m->uc, (uint64_t)lo, (uint64_t)hi);
-    if (lo >= FLASH_BASE && hi <= FLASH_BASE + FLASH_SIZE)
-        uc_ctl_remove_cache(m->uc, (uint64_t)(lo - FLASH_BASE), (uint64_t)(hi - FLASH_BASE));
+    /* the same bytes at their other addresses (a boot alias) */
+    bus *b = &m->bus;
+    bus_ram *r = bus_ram_at(b, lo);
+    for (int i = 0; r && i < b->nram; i++) {
+        bus_ram *a = &b->ram[i];
+        if (a->alias_of == (int)(r - b->ram) && hi - r->base <= r->size)
+            uc_ctl_remove_cache(m->uc, (uint64_t)(a->base + (lo - r->base)),
+                                (uint64_t)(a->base + (hi - r->base)));
+    }
     memset(c->icache, 0, sizeof(icount_entry) << ICOUNT_BITS);
 }
 
@@ -368,7 +384,7 @@ static bool attention(machine *m, uint32_t addr)
     c->attention = false;
     apply_fixup(m);
     if (c->dirty_hi > c->dirty_lo) {
-        uint32_t a = addr < FLASH_SIZE ? addr + FLASH_BASE : addr;
+        uint32_t a = bus_canonical(&m->bus, addr);
         bool stale = a < c->dirty_hi && a + 64 > c->dirty_lo;
         flush_dirty_code(m);
         if (stale) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "line.h"
 #include "regfield.h"
 
 struct machine;
@@ -55,23 +56,6 @@ void device_init(device *d, const char *name, uint32_t base, uint32_t size,
 
 /* Name of the register at `off`, or NULL. */
 const char *device_reg_name(const device *d, uint32_t off);
-
-/* An interrupt request wire (simavr's "irq" idea): a model raises or lowers
- * it; whoever is at the other end (the NVIC, EXTI, ...) reacts. */
-typedef struct irq_line {
-    void (*set)(void *ctx, int n, int level);
-    void *ctx;
-    int n;
-} irq_line;
-
-static inline void irq_set(const irq_line *l, int level)
-{
-    if (l->set)
-        l->set(l->ctx, l->n, level);
-}
-
-
-
 
 /* Merge a sub-word write into a register's old value. */
 static inline uint32_t reg_merge(uint32_t old, uint32_t off, uint32_t val,

@@ -58,6 +58,32 @@ static bool unchanged(machine *m, idle_state *s)
            s->events == m->clock.events_run && s->exceptions == m->cpu.exceptions;
 }
 
+/* Copy (or compare with) the volatile RAM: the loop's memory state. */
+static bool ram_same(machine *m, idle_state *s, bool copy)
+{
+    size_t at = 0;
+    for (int i = 0; i < m->bus.nram; i++) {
+        bus_ram *r = &m->bus.ram[i];
+        if (!(r->flags & MEM_RAM) || r->alias_of >= 0)
+            continue;
+        if (copy)
+            memcpy(s->ram + at, r->host, r->size);
+        else if (memcmp(s->ram + at, r->host, r->size))
+            return false;
+        at += r->size;
+    }
+    return true;
+}
+
+static size_t ram_size(machine *m)
+{
+    size_t n = 0;
+    for (int i = 0; i < m->bus.nram; i++)
+        if ((m->bus.ram[i].flags & MEM_RAM) && m->bus.ram[i].alias_of < 0)
+            n += m->bus.ram[i].size;
+    return n;
+}
+
 static void give_up(idle_state *s, icount_entry *e)
 {
     s->addr = 0;
@@ -93,16 +119,16 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
     }
     if (s->phase == 1) {
         /* Same registers twice: now see whether the RAM stays the same. */
-        if (!s->ram && !(s->ram = malloc(SRAM_SIZE))) {
+        if (!s->ram && !(s->ram = malloc(ram_size(m) + 1))) {
             give_up(s, e);
             return false;
         }
-        memcpy(s->ram, m->sram, SRAM_SIZE);
+        ram_same(m, s, true);
         s->phase = 2;
         take(m, s);
         return false;
     }
-    if (memcmp(s->ram, m->sram, SRAM_SIZE)) {
+    if (!ram_same(m, s, false)) {
         give_up(s, e);
         return false;
     }

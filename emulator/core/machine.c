@@ -3,30 +3,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *alloc_mem(size_t n, uint8_t fill)
-{
-    void *p = aligned_alloc(4096, (n + 4095) & ~(size_t)4095);
-    if (p)
-        memset(p, fill, n);
-    return p;
-}
-
 static void deadline_fire(void *arg)
 {
     machine_request_stop(arg, STOP_DEADLINE);
 }
 
-machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen)
+static void irq_to_nvic(void *opaque, int irq, double level)
 {
+    machine *m = opaque;
+    nvic_set_irq_level(&m->nvic, irq, line_high(level));
+}
+
+machine *machine_new(const machine_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->nirq < 0 || cfg->nirq > NVIC_MAX_IRQ || cfg->prio_bits < 2 ||
+        cfg->prio_bits > 8 || !cfg->cpu_hz || !cfg->systick_ref_div) {
+        snprintf(err, errlen, "bad machine configuration");
+        return NULL;
+    }
     machine *m = calloc(1, sizeof(*m));
     if (!m) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    m->cfg = *cfg;
     log_init(&m->log);
-    clock_init(&m->clock, cpu_hz);
+    clock_init(&m->clock, cfg->cpu_hz);
     clock_event_init(&m->deadline, "deadline", deadline_fire, m);
-    nvic_reset(&m->nvic);
+    nvic_init(&m->nvic, cfg->nirq, cfg->prio_bits, cfg->irq_names);
+    for (int i = 0; i < cfg->nirq; i++) {
+        line_or_init(&m->irq_in[i], cfg->irq_names ? cfg->irq_names[i] : NULL);
+        line_connect(&m->irq_in[i].out, line_sink_make(irq_to_nvic, m, i));
+    }
     idle_init(&m->cpu.idle);
     if (uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &m->uc) != UC_ERR_OK ||
         uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3) != UC_ERR_OK) {
@@ -35,32 +43,14 @@ machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen)
         return NULL;
     }
     bus_init(&m->bus, m);
-    m->flash = alloc_mem(FLASH_SIZE, 0xFF);
-    m->sram = alloc_mem(SRAM_SIZE, 0);
-    m->sysmem = alloc_mem(SYSMEM_SIZE, 0);
-    m->optbytes = alloc_mem(OPTBYTES_SIZE, 0xFF);
-    m->dwt = alloc_mem(DWT_SIZE, 0);
-    if (!m->flash || !m->sram || !m->sysmem || !m->optbytes || !m->dwt) {
-        snprintf(err, errlen, "out of memory");
-        machine_free(m);
-        return NULL;
-    }
-    const int rx = UC_PROT_READ | UC_PROT_EXEC;
-    int e = 0;
-    e |= bus_map_ram(&m->bus, FLASH_BASE, FLASH_SIZE, m->flash, rx);
-    e |= bus_map_ram(&m->bus, 0, FLASH_SIZE, m->flash, rx); /* BOOT0 = 0 */
-    e |= bus_map_ram(&m->bus, SRAM_BASE, SRAM_SIZE, m->sram, UC_PROT_ALL);
-    e |= bus_map_ram(&m->bus, SYSMEM_BASE, SYSMEM_SIZE, m->sysmem, rx);
-    e |= bus_map_ram(&m->bus, OPTBYTES_BASE, OPTBYTES_SIZE, m->optbytes, UC_PROT_READ);
-    e |= bus_map_ram(&m->bus, DWT_BASE, DWT_SIZE, m->dwt,
-                     UC_PROT_READ | UC_PROT_WRITE);
-    /* APB1, APB2, AHB1 (with OTG_HS up to 0x4007FFFF), AHB2, the PPB. */
-    e |= bus_add_window(&m->bus, 0x40000000u, 0x80000u);
-    e |= bus_add_window(&m->bus, 0x50000000u, 0x61000u);
+    /* The private peripheral bus: ITM, DWT (host memory, see cpu.c), the
+     * System Control Space and the rest of the PPB for the SoC. */
+    bus_ram *dwt = bus_add_memory(&m->bus, "dwt", DWT_BASE, DWT_SIZE, 0,
+                                  UC_PROT_READ | UC_PROT_WRITE, 0);
+    int e = !dwt;
+    m->dwt = dwt ? dwt->host : NULL;
     e |= bus_add_window(&m->bus, 0xE0000000u, 0x1000u);
     e |= bus_add_window(&m->bus, 0xE0002000u, 0xFE000u);
-    e |= bus_add_bitband(&m->bus, 0x42000000u, 0x40000000u, 0x100000u);
-    e |= bus_add_bitband(&m->bus, 0x22000000u, SRAM_BASE, SRAM_SIZE);
     scs_init(&m->scs, m);
     e |= machine_add_device(m, &m->scs.dev);
     e |= core_install_hooks(m);
@@ -72,9 +62,6 @@ machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen)
     /* DWT: CTRL reports 4 comparators; CYCCNT counts from 0. */
     uint32_t dwt_ctrl = 0x40000000u;
     memcpy(m->dwt, &dwt_ctrl, 4);
-    /* F_SIZE: 1024 KB */
-    m->sysmem[FSIZE_BASE - SYSMEM_BASE] = 0x00;
-    m->sysmem[FSIZE_BASE - SYSMEM_BASE + 1] = 0x04;
     return m;
 }
 
@@ -87,13 +74,62 @@ void machine_free(machine *m)
     bus_free(&m->bus);
     idle_free(&m->cpu.idle);
     free(m->cpu.icache);
-    free(m->flash);
-    free(m->sram);
-    free(m->sysmem);
-    free(m->optbytes);
-    free(m->dwt);
     log_free(&m->log);
     free(m);
+}
+
+uint8_t *machine_add_memory(machine *m, const char *name, uint32_t base, uint32_t size,
+                            uint8_t fill, int prot, unsigned flags)
+{
+    bus_ram *r = bus_add_memory(&m->bus, name, base, size, fill, prot, flags);
+    return r ? r->host : NULL;
+}
+
+uint8_t *machine_mem(machine *m, const char *name)
+{
+    bus_ram *r = bus_ram_named(&m->bus, name);
+    return r ? r->host : NULL;
+}
+
+int machine_add_area(machine *m, const char *name, uint32_t lo, uint32_t hi)
+{
+    if (m->nareas >= MACHINE_MAX_AREAS || hi <= lo)
+        return -1;
+    int i = m->nareas++;
+    while (i > 0 && m->areas[i - 1].lo > lo) {
+        m->areas[i] = m->areas[i - 1];
+        i--;
+    }
+    m->areas[i] = (machine_area){name, lo, hi};
+    return 0;
+}
+
+const char *machine_area_name(machine *m, uint32_t addr)
+{
+    addr = bus_canonical(&m->bus, addr);
+    for (int i = 0; i < m->nareas; i++)
+        if (addr >= m->areas[i].lo && addr < m->areas[i].hi)
+            return m->areas[i].name;
+    return NULL;
+}
+
+int machine_erase_sectors(machine *m, uint32_t lo, uint32_t hi)
+{
+    lo = bus_canonical(&m->bus, lo);
+    bus_ram *r = bus_ram_at(&m->bus, lo);
+    if (!r || !r->nsectors || hi <= lo || hi - r->base > r->size)
+        return -1;
+    int first = bus_ram_sector(r, lo - r->base), last = bus_ram_sector(r, hi - 1 - r->base);
+    uint32_t a = bus_sector_start(r, first);
+    uint32_t b = bus_sector_start(r, last) + bus_sector_size(r, last);
+    memset(r->host + a, 0xFF, b - a);
+    machine_code_changed(m, r->base + a, r->base + b);
+    return 0;
+}
+
+const char *machine_exc_name(const machine *m, int exc)
+{
+    return nvic_exc_name(&m->nvic, exc);
 }
 
 int machine_add_device(machine *m, device *d)
@@ -124,14 +160,17 @@ void machine_reset(machine *m, reset_kind kind)
     log_msg(&m->log, LOG_RESET, "[%.3f ms] reset: %s",
             (double)machine_now(m) / PS_PER_MS, reset_kind_name(kind));
     if (kind == RESET_POWER_ON) {
-        /* SRAM and the debug unit keep their content over system resets */
-        memset(m->sram, 0, SRAM_SIZE);
+        /* RAM and the debug unit keep their content over system resets */
+        for (int i = 0; i < m->bus.nram; i++)
+            if ((m->bus.ram[i].flags & MEM_RAM) && m->bus.ram[i].alias_of < 0)
+                memset(m->bus.ram[i].host, 0, m->bus.ram[i].size);
         memset(m->dwt, 0, DWT_SIZE);
         uint32_t dwt_ctrl = 0x40000000u; /* 4 comparators */
         memcpy(m->dwt, &dwt_ctrl, 4);
     }
     nvic_reset(&m->nvic);
-    memset(m->irq_sources, 0, sizeof(m->irq_sources));
+    for (int i = 0; i < m->cfg.nirq; i++)
+        line_or_clear(&m->irq_in[i]);
     for (int i = 0; i < m->ndevices; i++)
         if (m->devices[i]->reset)
             m->devices[i]->reset(m->devices[i], kind);
@@ -168,24 +207,29 @@ void machine_request_stop(machine *m, stop_reason why)
         uc_emu_stop(m->uc);
 }
 
-/* Several sources may drive one NVIC input (TIM1_UP and TIM10, a timer's
- * update and compare outputs): the input is high while any of them is.
- * Each irq_line handed out is its own source; n = irq + 256 * source. */
-static void irq_to_nvic(void *ctx, int n, int level)
+line_sink machine_irq_input(machine *m, int irq)
 {
-    machine *m = ctx;
-    int irq = n & 0xFF, src = n >> 8;
-    uint32_t *mask = &m->irq_sources[irq];
-    uint32_t old = *mask;
-    *mask = level ? (old | (1u << src)) : (old & ~(1u << src));
-    if ((*mask != 0) != (old != 0) || (level && !old))
-        nvic_set_irq_level(&m->nvic, irq, *mask != 0);
+    if (irq < 0 || irq >= m->cfg.nirq)
+        return line_sink_make(NULL, NULL, 0);
+    return line_or_input(&m->irq_in[irq]);
 }
 
-irq_line machine_irq(machine *m, int irq)
+static void nrst(void *opaque, int n, double level)
 {
-    int src = m->irq_nsources[irq] < 31 ? m->irq_nsources[irq]++ : 31;
-    return (irq_line){irq_to_nvic, m, irq + 256 * src};
+    machine *m = opaque;
+    (void)n;
+    bool low = line_driven(level) && !line_high(level);
+    /* NRST low resets the chip at once and holds it there; the core
+     * starts on release. */
+    if (low && !m->nrst_low)
+        machine_request_reset(m, RESET_PIN);
+    m->nrst_low = low;
+    machine_hold_in_reset(m, low);
+}
+
+line_sink machine_nrst_input(machine *m)
+{
+    return line_sink_make(nrst, m, 0);
 }
 
 void machine_pend_exception(machine *m, int exc)
@@ -215,13 +259,13 @@ void machine_stall(machine *m, uint64_t ps)
 void machine_code_changed(machine *m, uint32_t lo, uint32_t hi)
 {
     cpu_state *c = &m->cpu;
-    if (lo < FLASH_SIZE) { /* the alias at 0 */
-        lo += FLASH_BASE;
-        hi += FLASH_BASE;
-    }
+    uint32_t clo = bus_canonical(&m->bus, lo);
+    hi = clo + (hi - lo);
+    lo = clo;
     /* Only code that may have been translated needs flushing. */
-    if (lo >= FLASH_BASE && lo < FLASH_BASE + FLASH_SIZE &&
-        !(c->exec_sectors & (1u << flash_sector_of(lo - FLASH_BASE))))
+    bus_ram *r = bus_ram_at(&m->bus, lo);
+    if (r && r->nsectors && (r->flags & MEM_CODE) &&
+        !(r->exec & (1ull << bus_ram_sector(r, lo - r->base))))
         return;
     if (c->dirty_hi <= c->dirty_lo) {
         c->dirty_lo = lo;

@@ -1,5 +1,7 @@
-/* One emulated chip: the Cortex-M3 core (Unicorn), its System Control
- * Space, the memory map, virtual time, and the board's peripherals. */
+/* One emulated microcontroller: the Cortex-M3 core (Unicorn), its System
+ * Control Space, the memory map, virtual time, and the devices a SoC
+ * description places on the bus. Nothing here knows which chip or board:
+ * memories, windows, interrupts and their names come from the caller. */
 #ifndef PHOTON_MACHINE_H
 #define PHOTON_MACHINE_H
 
@@ -11,30 +13,31 @@
 #include "clock.h"
 #include "device.h"
 #include "idle.h"
+#include "line.h"
 #include "log.h"
 #include "nvic.h"
 #include "scs.h"
 
-#define FLASH_BASE 0x08000000u
-#define FLASH_SIZE (1u << 20)
-#define SRAM_BASE 0x20000000u
-#define SRAM_SIZE (128u << 10)
-#define SYSMEM_BASE 0x1FFF0000u /* system memory, OTP, UID, F_SIZE */
-#define SYSMEM_SIZE 0x8000u
-#define OTP_BASE 0x1FFF7800u
-#define OTP_SIZE 528u
-#define UID_BASE 0x1FFF7A10u
-#define FSIZE_BASE 0x1FFF7A22u
-#define OPTBYTES_BASE 0x1FFFC000u
-#define OPTBYTES_SIZE 0x400u
+/* The Cortex-M3's own debug unit, architecturally at 0xE0001000. */
 #define DWT_BASE 0xE0001000u
 #define DWT_SIZE 0x1000u
 
-/* STM32F2 flash sectors: 4 x 16 KB, 1 x 64 KB, 7 x 128 KB. */
-static inline int flash_sector_of(uint32_t off)
-{
-    return off < 0x10000 ? (int)(off >> 14) : off < 0x20000 ? 4 : 4 + (int)(off >> 17);
-}
+/* What the core needs to know about the chip around it. */
+typedef struct machine_config {
+    uint32_t cpu_hz;               /* the clock at reset */
+    int nirq;                      /* external interrupts the NVIC implements */
+    unsigned prio_bits;            /* implemented priority bits (2..8) */
+    const char *const *irq_names;  /* nirq names for traces, or NULL */
+    unsigned systick_ref_div;      /* SysTick's external reference is HCLK / this */
+    uint32_t systick_calib;        /* SYST_CALIB as read */
+} machine_config;
+
+/* A named address range (a firmware module's slot, RAM), for traces. */
+typedef struct machine_area {
+    const char *name;
+    uint32_t lo, hi;
+} machine_area;
+#define MACHINE_MAX_AREAS 16
 
 /* Why machine_run returned. */
 typedef enum {
@@ -119,12 +122,8 @@ typedef struct machine {
     nvic nvic;
     scs scs;
     cpu_state cpu;
-    uint8_t *flash;
-    uint8_t *sram;
-    uint8_t *sysmem;
-    uint8_t *optbytes;
+    machine_config cfg;
     uint8_t *dwt;
-    void *board;
 
     /* Requests made from models; acted on at the next block boundary. */
     bool stop_flag;
@@ -147,17 +146,21 @@ typedef struct machine {
     device *devices[64];
     int ndevices;
 
-    /* NVIC inputs: which sources hold each one high */
-    uint32_t irq_sources[NVIC_NUM_IRQ];
-    uint8_t irq_nsources[NVIC_NUM_IRQ];
+    /* NVIC inputs: each is high while any line connected to it is */
+    line_or irq_in[NVIC_MAX_IRQ];
+
+    machine_area areas[MACHINE_MAX_AREAS]; /* by address */
+    int nareas;
 
     clock_event deadline;
 
     struct tracer *tracer; /* --trace (trace.h), or NULL */
+    bool nrst_low;
 } machine;
 
-/* Create the core and memory map (no peripherals: the board adds them). */
-machine *machine_new(uint32_t cpu_hz, char *err, size_t errlen);
+/* Create the core with its private peripheral bus (SCS, DWT); memories,
+ * windows and devices are added by the SoC. */
+machine *machine_new(const machine_config *cfg, char *err, size_t errlen);
 void machine_free(machine *m);
 void machine_add_reset_hook(machine *m, machine_reset_hook fn, void *ctx);
 /* Place a model on the bus; it is reset with the chip. */
@@ -187,8 +190,27 @@ static inline uint64_t machine_now(const machine *m)
     return clock_now(&m->clock);
 }
 
-/* IRQ wire into the NVIC, for the board to hand to models. */
-irq_line machine_irq(machine *m, int irq);
+/* Memory: a region the machine allocates and frees (see bus.h for flags);
+ * NULL on failure. Its bytes are machine_mem(m, name). */
+uint8_t *machine_add_memory(machine *m, const char *name, uint32_t base, uint32_t size,
+                            uint8_t fill, int prot, unsigned flags);
+uint8_t *machine_mem(machine *m, const char *name);
+/* A named address range for traces (kept sorted by address). */
+int machine_add_area(machine *m, const char *name, uint32_t lo, uint32_t hi);
+/* The area holding `addr` (aliases resolved), or NULL. */
+const char *machine_area_name(machine *m, uint32_t addr);
+/* Erase (fill with 0xFF) the sectors of the region covering [lo, hi),
+ * as a programmer would before writing. Returns -1 if the range is not
+ * inside one region with sectors. */
+int machine_erase_sectors(machine *m, uint32_t lo, uint32_t hi);
+/* The name of exception `exc` (system exceptions, then the IRQ names). */
+const char *machine_exc_name(const machine *m, int exc);
+
+/* An input of the NVIC (a new one per source: they are ORed). */
+line_sink machine_irq_input(machine *m, int irq);
+/* The NRST pin: low resets the chip and holds it there; released (high
+ * or floating) lets it start. */
+line_sink machine_nrst_input(machine *m);
 /* Set a system exception pending (PendSV, SysTick) from the SCS. */
 void machine_pend_exception(machine *m, int exc);
 

@@ -1,17 +1,30 @@
 #include "nvic.h"
 
+#include <stdio.h>
 #include <string.h>
-
-static const uint8_t prio_mask = (uint8_t)(0xFFu << (8 - PRIO_BITS));
 
 static void recompute_best(nvic *n);
 static void recompute_active(nvic *n);
 
+void nvic_init(nvic *n, int nirq, unsigned prio_bits, const char *const *irq_names)
+{
+    memset(n, 0, sizeof(*n));
+    n->nirq = nirq;
+    n->nexc = 16 + nirq;
+    n->prio_mask = (uint8_t)(0xFFu << (8 - prio_bits));
+    n->irq_names = irq_names;
+    nvic_reset(n);
+}
+
 void nvic_reset(nvic *n)
 {
-    uint32_t gen = n->gen;
+    nvic keep = *n;
     memset(n, 0, sizeof(*n));
-    n->gen = gen + 1;
+    n->gen = keep.gen + 1;
+    n->nirq = keep.nirq;
+    n->nexc = keep.nexc;
+    n->prio_mask = keep.prio_mask;
+    n->irq_names = keep.irq_names;
     /* System exceptions are always enabled except the configurable faults,
      * which SHCSR enables (disabled ones escalate to HardFault). */
     for (int e = 0; e < EXC_IRQ0; e++)
@@ -44,7 +57,7 @@ int nvic_group_prio(const nvic *n, int exc)
 
 int nvic_basepri_prio(const nvic *n, uint32_t basepri)
 {
-    basepri &= prio_mask;
+    basepri &= n->prio_mask;
     return basepri ? group_of(n, (int)basepri) : 256;
 }
 
@@ -73,7 +86,7 @@ static void recompute_best(nvic *n)
 {
     int best = 0, bp = 0;
     n->gen++;
-    for (int e = 1; e < NVIC_NUM_EXC; e++) {
+    for (int e = 1; e < n->nexc; e++) {
         if (!n->pending[e] || !n->enabled[e] || n->active[e])
             continue;
         int p = raw_prio(n, e);
@@ -91,7 +104,7 @@ static void recompute_active(nvic *n)
 {
     int p = 256, c = 0;
     n->gen++;
-    for (int e = 1; e < NVIC_NUM_EXC; e++) {
+    for (int e = 1; e < n->nexc; e++) {
         if (!n->active[e])
             continue;
         c++;
@@ -105,7 +118,7 @@ static void recompute_active(nvic *n)
 
 void nvic_set_pending(nvic *n, int exc)
 {
-    if (exc <= 0 || exc >= NVIC_NUM_EXC || n->pending[exc])
+    if (exc <= 0 || exc >= n->nexc || n->pending[exc])
         return;
     n->pending[exc] = true;
     recompute_best(n);
@@ -113,7 +126,7 @@ void nvic_set_pending(nvic *n, int exc)
 
 void nvic_clear_pending(nvic *n, int exc)
 {
-    if (exc <= 0 || exc >= NVIC_NUM_EXC || !n->pending[exc])
+    if (exc <= 0 || exc >= n->nexc || !n->pending[exc])
         return;
     n->pending[exc] = false;
     recompute_best(n);
@@ -121,7 +134,7 @@ void nvic_clear_pending(nvic *n, int exc)
 
 void nvic_set_enabled(nvic *n, int exc, bool on)
 {
-    if (exc < EXC_MEMMANAGE || exc >= NVIC_NUM_EXC || n->enabled[exc] == on)
+    if (exc < EXC_MEMMANAGE || exc >= n->nexc || n->enabled[exc] == on)
         return;
     n->enabled[exc] = on;
     recompute_best(n);
@@ -129,9 +142,9 @@ void nvic_set_enabled(nvic *n, int exc, bool on)
 
 void nvic_set_prio(nvic *n, int exc, uint8_t prio)
 {
-    if (exc < 4 || exc >= NVIC_NUM_EXC)
+    if (exc < 4 || exc >= n->nexc)
         return;
-    n->prio[exc] = prio & prio_mask;
+    n->prio[exc] = prio & n->prio_mask;
     recompute_best(n);
     recompute_active(n);
 }
@@ -146,7 +159,7 @@ void nvic_set_prigroup(nvic *n, uint32_t g)
 void nvic_set_irq_level(nvic *n, int irq, int level)
 {
     int exc = EXC_IRQ0 + irq;
-    if (irq < 0 || irq >= NVIC_NUM_IRQ)
+    if (irq < 0 || irq >= n->nirq)
         return;
     n->level[exc] = level != 0;
     if (level)
@@ -163,7 +176,7 @@ void nvic_activate(nvic *n, int exc)
 
 void nvic_deactivate(nvic *n, int exc)
 {
-    if (exc <= 0 || exc >= NVIC_NUM_EXC)
+    if (exc <= 0 || exc >= n->nexc)
         return;
     n->active[exc] = false;
     if (n->level[exc])
@@ -172,33 +185,26 @@ void nvic_deactivate(nvic *n, int exc)
     recompute_active(n);
 }
 
-const char *exc_name(int exc)
+const char *nvic_exc_name(const nvic *n, int exc)
 {
     static const char *sys[16] = {
         "thread",    "Reset",    "NMI",      "HardFault", "MemManage", "BusFault",
         "UsageFault", "rsvd7",   "rsvd8",    "rsvd9",     "rsvd10",    "SVCall",
         "DebugMon",  "rsvd13",   "PendSV",   "SysTick",
     };
-    static const char *irq[NVIC_NUM_IRQ] = {
-        "WWDG", "PVD", "TAMP_STAMP", "RTC_WKUP", "FLASH", "RCC", "EXTI0",
-        "EXTI1", "EXTI2", "EXTI3", "EXTI4", "DMA1_Stream0", "DMA1_Stream1",
-        "DMA1_Stream2", "DMA1_Stream3", "DMA1_Stream4", "DMA1_Stream5",
-        "DMA1_Stream6", "ADC", "CAN1_TX", "CAN1_RX0", "CAN1_RX1", "CAN1_SCE",
-        "EXTI9_5", "TIM1_BRK_TIM9", "TIM1_UP_TIM10", "TIM1_TRG_COM_TIM11",
-        "TIM1_CC", "TIM2", "TIM3", "TIM4", "I2C1_EV", "I2C1_ER", "I2C2_EV",
-        "I2C2_ER", "SPI1", "SPI2", "USART1", "USART2", "USART3", "EXTI15_10",
-        "RTC_Alarm", "OTG_FS_WKUP", "TIM8_BRK_TIM12", "TIM8_UP_TIM13",
-        "TIM8_TRG_COM_TIM14", "TIM8_CC", "DMA1_Stream7", "FSMC", "SDIO", "TIM5",
-        "SPI3", "UART4", "UART5", "TIM6_DAC", "TIM7", "DMA2_Stream0",
-        "DMA2_Stream1", "DMA2_Stream2", "DMA2_Stream3", "DMA2_Stream4", "ETH",
-        "ETH_WKUP", "CAN2_TX", "CAN2_RX0", "CAN2_RX1", "CAN2_SCE", "OTG_FS",
-        "DMA2_Stream5", "DMA2_Stream6", "DMA2_Stream7", "USART6", "I2C3_EV",
-        "I2C3_ER", "OTG_HS_EP1_OUT", "OTG_HS_EP1_IN", "OTG_HS_WKUP", "OTG_HS",
-        "DCMI", "CRYP", "HASH_RNG",
-    };
     if (exc >= 0 && exc < 16)
         return sys[exc];
-    if (exc >= EXC_IRQ0 && exc < NVIC_NUM_EXC)
-        return irq[exc - EXC_IRQ0];
+    if (exc >= EXC_IRQ0 && exc < n->nexc && n->irq_names)
+        return n->irq_names[exc - EXC_IRQ0];
+    if (exc >= EXC_IRQ0 && exc < EXC_IRQ0 + NVIC_MAX_IRQ) {
+        static const char *irq[NVIC_MAX_IRQ];
+        static char names[NVIC_MAX_IRQ][8];
+        int i = exc - EXC_IRQ0;
+        if (!irq[i]) {
+            snprintf(names[i], sizeof(names[i]), "IRQ%d", i);
+            irq[i] = names[i];
+        }
+        return irq[i];
+    }
     return "?";
 }

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NVIC_NUM_IRQ 81 /* STM32F205: IRQ 0..80, 97 vectors */
-#define NVIC_NUM_EXC (16 + NVIC_NUM_IRQ)
+#define NVIC_MAX_IRQ 240 /* the most a Cortex-M3 can have; the chip says how many */
+#define NVIC_MAX_EXC (16 + NVIC_MAX_IRQ)
 
 enum {
     EXC_RESET = 1,
@@ -24,14 +24,17 @@ enum {
     EXC_IRQ0 = 16,
 };
 
-#define PRIO_BITS 4 /* STM32F2: 16 levels in the top nibble */
-
 typedef struct nvic {
-    uint8_t prio[NVIC_NUM_EXC]; /* as written (implemented bits only) */
-    bool enabled[NVIC_NUM_EXC];
-    bool pending[NVIC_NUM_EXC];
-    bool active[NVIC_NUM_EXC];
-    bool level[NVIC_NUM_EXC]; /* IRQ input lines (level-sensitive) */
+    /* the implementation (kept over resets) */
+    int nirq, nexc;     /* implemented IRQs; 16 + nirq exceptions */
+    uint8_t prio_mask;  /* implemented priority bits, at the top */
+    const char *const *irq_names;
+    /* state */
+    uint8_t prio[NVIC_MAX_EXC]; /* as written (implemented bits only) */
+    bool enabled[NVIC_MAX_EXC];
+    bool pending[NVIC_MAX_EXC];
+    bool active[NVIC_MAX_EXC];
+    bool level[NVIC_MAX_EXC]; /* IRQ input lines (level-sensitive) */
     uint32_t prigroup;
     /* caches */
     int best;        /* highest-priority pending enabled exception or 0 */
@@ -40,6 +43,9 @@ typedef struct nvic {
     uint32_t gen; /* bumped on every change that can alter a decision */
 } nvic;
 
+/* `nirq` external interrupts, `prio_bits` implemented priority bits, and
+ * names for the IRQs (nirq of them, or NULL). */
+void nvic_init(nvic *n, int nirq, unsigned prio_bits, const char *const *irq_names);
 void nvic_reset(nvic *n);
 /* Group priority of exception `exc` (-3..255). */
 int nvic_group_prio(const nvic *n, int exc);
@@ -65,6 +71,7 @@ void nvic_set_irq_level(nvic *n, int irq, int level);
 void nvic_activate(nvic *n, int exc);
 void nvic_deactivate(nvic *n, int exc);
 
-const char *exc_name(int exc);
+/* "HardFault", "SysTick", the IRQ's name, or "IRQn". */
+const char *nvic_exc_name(const nvic *n, int exc);
 
 #endif

@@ -111,8 +111,8 @@ static machine *M(scs *s)
 
 static uint32_t st_div(scs *s)
 {
-    /* CLKSOURCE=0 is the STM32's external reference, HCLK/8. */
-    return FIELD_EX32(s->st_ctrl, SYST_CSR, CLKSOURCE) ? 1 : 8;
+    /* CLKSOURCE=0 is the chip's external reference: HCLK divided */
+    return FIELD_EX32(s->st_ctrl, SYST_CSR, CLKSOURCE) ? 1 : M(s)->cfg.systick_ref_div;
 }
 
 static bool st_running(scs *s)
@@ -204,7 +204,7 @@ static uint32_t icsr_read(scs *s)
     uint32_t v = ipsr;
     v = FIELD_DP32(v, ICSR, VECTPENDING, n->best);
     bool isr = false;
-    for (int e = EXC_IRQ0; e < NVIC_NUM_EXC; e++)
+    for (int e = EXC_IRQ0; e < n->nexc; e++)
         isr |= n->pending[e];
     v = FIELD_DP32(v, ICSR, ISRPENDING, isr);
     v = FIELD_DP32(v, ICSR, RETTOBASE, n->nactive <= 1);
@@ -274,7 +274,7 @@ static uint32_t prio_read(scs *s, int first_exc, unsigned size)
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++) {
         int e = first_exc + (int)i;
-        if (e >= 4 && e < NVIC_NUM_EXC)
+        if (e >= 4 && e < M(s)->nvic.nexc)
             v |= (uint32_t)M(s)->nvic.prio[e] << (8 * i);
     }
     return v;
@@ -284,18 +284,18 @@ static void prio_write(scs *s, int first_exc, uint32_t v, unsigned size)
 {
     for (unsigned i = 0; i < size; i++) {
         int e = first_exc + (int)i;
-        if (e >= 4 && e < NVIC_NUM_EXC)
+        if (e >= 4 && e < M(s)->nvic.nexc)
             nvic_set_prio(&M(s)->nvic, e, (uint8_t)(v >> (8 * i)));
     }
 }
 
 /* ISER/ICER/ISPR/ICPR/IABR: one bit per IRQ, 32 per word. */
-static uint32_t irq_bits(const bool *arr, uint32_t word)
+static uint32_t irq_bits(const nvic *n, const bool *arr, uint32_t word)
 {
     uint32_t v = 0;
     for (int b = 0; b < 32; b++) {
         int irq = (int)word * 32 + b;
-        if (irq < NVIC_NUM_IRQ && arr[EXC_IRQ0 + irq])
+        if (irq < n->nirq && arr[EXC_IRQ0 + irq])
             v |= 1u << b;
     }
     return v;
@@ -314,10 +314,10 @@ static uint32_t scs_read(device *d, uint32_t off, unsigned size)
         uint32_t word = (off & 0x1F) / 4;
         switch (off & ~0x7Fu) {
         case A_NVIC_ISER0:
-        case A_NVIC_ICER0: return irq_bits(n->enabled, word);
+        case A_NVIC_ICER0: return irq_bits(n, n->enabled, word);
         case A_NVIC_ISPR0:
-        case A_NVIC_ICPR0: return irq_bits(n->pending, word);
-        case A_NVIC_IABR0: return irq_bits(n->active, word);
+        case A_NVIC_ICPR0: return irq_bits(n, n->pending, word);
+        case A_NVIC_IABR0: return irq_bits(n, n->active, word);
         }
     }
     if (off >= A_ID_PFR0 && off < A_CPACR)
@@ -325,7 +325,7 @@ static uint32_t scs_read(device *d, uint32_t off, unsigned size)
     if (off >= A_PID4)
         return pid_cid(off & ~3u);
     switch (off) {
-    case A_ICTR: return (NVIC_NUM_IRQ + 31) / 32 - 1;
+    case A_ICTR: return (uint32_t)(m->nvic.nirq + 31) / 32 - 1;
     case A_ACTLR: return s->actlr;
     case A_SYST_CSR: {
         uint32_t v = s->st_ctrl;
@@ -337,7 +337,7 @@ static uint32_t scs_read(device *d, uint32_t off, unsigned size)
     }
     case A_SYST_RVR: return s->st_load;
     case A_SYST_CVR: bus_note_effect(&m->bus); return st_value(s);
-    case A_SYST_CALIB: return 0x40000000u | 14999u; /* no ref, TENMS @HCLK/8 */
+    case A_SYST_CALIB: return m->cfg.systick_calib;
     case A_CPUID: return CPUID_CORTEX_M3_R2P1;
     case A_ICSR: return icsr_read(s);
     case A_VTOR: return s->vtor;
@@ -372,7 +372,7 @@ static void set_irq_bits(scs *s, uint32_t which, uint32_t word, uint32_t v)
     nvic *n = &M(s)->nvic;
     for (int b = 0; b < 32; b++) {
         int irq = (int)word * 32 + b;
-        if (!(v & (1u << b)) || irq >= NVIC_NUM_IRQ)
+        if (!(v & (1u << b)) || irq >= n->nirq)
             continue;
         int e = EXC_IRQ0 + irq;
         switch (which) {
@@ -442,7 +442,7 @@ static void scs_write(device *d, uint32_t off, uint32_t v, unsigned size)
     case A_DCRSR:
     case A_DCRDR: return;
     case A_STIR:
-        if ((v & 0x1FF) < NVIC_NUM_IRQ) {
+        if ((int)(v & 0x1FF) < m->nvic.nirq) {
             nvic_set_pending(&m->nvic, EXC_IRQ0 + (int)(v & 0x1FF));
             m->cpu.attention = true;
         }

@@ -7,44 +7,23 @@
 #include <string.h>
 #include <strings.h>
 
-/* The Photon's flash layout (specs/photon-hardware.md section 1). */
-static const struct {
-    uint32_t lo, hi;
-    const char *name;
-} regions[] = {
-    {0x08000000, 0x08004000, "bootloader"},
-    {0x08004000, 0x0800C000, "dct"},
-    {0x0800C000, 0x08020000, "eeprom"},
-    {0x08020000, 0x08060000, "system-part1"},
-    {0x08060000, 0x080A0000, "system-part2"},
-    {0x080A0000, 0x080C0000, "user"},
-    {0x080C0000, 0x080E0000, "ota"},
-    {0x080E0000, 0x08100000, "factory"},
-    {0x1FFF0000, 0x1FFF8000, "system-memory"},
-    {0x20000000, 0x20020000, "ram"},
-};
-#define NREGIONS (sizeof(regions) / sizeof(regions[0]))
-#define REGION_OTHER NREGIONS
-#define REGION_IDLE (NREGIONS + 1)
+/* Samples are counted per area of the machine (machine_add_area), in
+ * address order, then "other" and the core asleep. */
+#define REGION_OTHER MACHINE_MAX_AREAS
+#define REGION_IDLE (MACHINE_MAX_AREAS + 1)
 
-static unsigned region_of(uint32_t pc)
+static unsigned region_of(machine *m, uint32_t pc)
 {
-    if (pc < FLASH_SIZE)
-        pc += FLASH_BASE; /* the boot alias */
-    for (unsigned i = 0; i < NREGIONS; i++)
-        if (pc >= regions[i].lo && pc < regions[i].hi)
-            return i;
+    pc = bus_canonical(&m->bus, pc);
+    for (int i = 0; i < m->nareas; i++)
+        if (pc >= m->areas[i].lo && pc < m->areas[i].hi)
+            return (unsigned)i;
     return REGION_OTHER;
 }
 
-static const char *region_name(unsigned r)
+static const char *region_name(machine *m, unsigned r)
 {
-    return r < NREGIONS ? regions[r].name : r == REGION_IDLE ? "(core asleep)" : "other";
-}
-
-const char *trace_region_name(uint32_t pc)
-{
-    return region_name(region_of(pc));
+    return r < (unsigned)m->nareas ? m->areas[r].name : r == REGION_IDLE ? "(core asleep)" : "other";
 }
 
 void tracer_init(tracer *t)
@@ -164,14 +143,14 @@ static void sample(void *arg)
     uint32_t pc = machine_pc(m);
     cpu_state *c = &m->cpu;
     bool asleep = c->sleeping || c->lockup || c->held_in_reset;
-    unsigned r = asleep ? REGION_IDLE : region_of(pc);
+    unsigned r = asleep ? REGION_IDLE : region_of(m, pc);
     t->samples++;
     t->region_count[r]++;
     if (!asleep)
         count_hot(t, pc);
     char ts[40];
     trace_time(m, ts, sizeof(ts));
-    fprintf(t->out, "[%s ms] pc 0x%08x %s\n", ts, pc, region_name(r));
+    fprintf(t->out, "[%s ms] pc 0x%08x %s\n", ts, pc, region_name(m, r));
     clock_arm(&m->clock, &t->sample_ev,
               clock_ps_at(&m->clock, m->clock.cycles + t->sample_cycles));
 }
@@ -231,9 +210,11 @@ void tracer_finish(tracer *t)
                         " cycles\n",
                 t->samples, t->sample_cycles);
         for (unsigned r = 0; r <= REGION_IDLE; r++) {
+            if (r >= (unsigned)m->nareas && r < REGION_OTHER)
+                continue;
             if (!t->region_count[r])
                 continue;
-            fprintf(t->out, "  %-16s %6.2f%% %10" PRIu64 "\n", region_name(r),
+            fprintf(t->out, "  %-16s %6.2f%% %10" PRIu64 "\n", region_name(m, r),
                     100.0 * (double)t->region_count[r] / (double)t->samples,
                     t->region_count[r]);
         }
@@ -250,7 +231,7 @@ void tracer_finish(tracer *t)
             fprintf(t->out, "hottest blocks:\n");
         for (size_t i = 0; i < n && i < 10; i++)
             fprintf(t->out, "  0x%08x %-16s %6.2f%% %10u\n", hot[i][0],
-                    trace_region_name(hot[i][0]),
+                    region_name(m, region_of(m, hot[i][0])),
                     100.0 * hot[i][1] / (double)t->samples, hot[i][1]);
     }
     fflush(t->out);
@@ -269,17 +250,17 @@ void trace_exc(machine *m, trace_exc_kind kind, int exc, uint32_t pc, uint32_t e
     case TRACE_EXC_ENTRY:
         snprintf(line, sizeof(line),
                  "[%s ms] exc entry      %3d %-18s from 0x%08x sp=0x%08x depth %d", ts, exc,
-                 exc_name(exc), pc, extra, depth);
+                 machine_exc_name(m, exc), pc, extra, depth);
         break;
     case TRACE_EXC_RETURN:
         snprintf(line, sizeof(line),
                  "[%s ms] exc return     %3d %-18s to   0x%08x (0x%08x) depth %d", ts, exc,
-                 exc_name(exc), pc, extra, depth);
+                 machine_exc_name(m, exc), pc, extra, depth);
         break;
     default:
         snprintf(line, sizeof(line),
                  "[%s ms] exc tail-chain %3d %-18s after %d %s depth %d", ts, exc,
-                 exc_name(exc), (int)extra, exc_name((int)extra), depth);
+                 machine_exc_name(m, exc), (int)extra, machine_exc_name(m, (int)extra), depth);
         break;
     }
     tracer *t = m->tracer;

@@ -2,9 +2,9 @@
  * (--trace-file, default stderr):
  *   exc            exception entry, return and tail-chaining with vector names
  *   mmio=DEV[,..]  register reads and writes of the named peripherals
- *   pc-sample=N    the PC every N virtual cycles, attributed to the module
- *                  it belongs to (bootloader, system-part1/2, user, ...),
- *                  with a histogram at the end
+ *   pc-sample=N    the PC every N virtual cycles, attributed to the area
+ *                  of the machine it belongs to (a firmware module's slot,
+ *                  RAM: machine_add_area), with a histogram at the end
  * Nothing costs anything when off: exceptions test one pointer, MMIO
  * tracing is a flag per device, sampling is a clock event. */
 #ifndef PHOTON_TRACE_H
@@ -31,7 +31,7 @@ typedef struct tracer {
     uint64_t sample_cycles; /* 0: off */
     clock_event sample_ev;
     uint64_t samples;
-    uint64_t region_count[16];
+    uint64_t region_count[MACHINE_MAX_AREAS + 2];
     struct {
         uint32_t pc;
         uint32_t n;
@@ -48,9 +48,6 @@ bool tracer_active(const tracer *t);
 int tracer_start(tracer *t, machine *m, FILE *out, char *err, size_t errlen);
 /* The pc-sample histogram; stops sampling. */
 void tracer_finish(tracer *t);
-
-/* Module a code address belongs to on the Photon ("bootloader", ...). */
-const char *trace_region_name(uint32_t pc);
 
 /* Exception events from cpu.c; also what --log exc prints. */
 typedef enum { TRACE_EXC_ENTRY, TRACE_EXC_RETURN, TRACE_EXC_TAILCHAIN } trace_exc_kind;

@@ -113,6 +113,7 @@ struct gdbstub {
     bool credit_hook_on;
 
     uint32_t flash_lo, flash_hi; /* written by vFlashWrite */
+    char *memory_map;            /* qXfer:memory-map, from the machine's memory */
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -140,11 +141,18 @@ static void info(gdbstub *g, const char *fmt, ...)
     log_msg(&g->m->log, LOG_INFO, "photon-sim: gdb: %s", buf);
 }
 
-static bool in_flash(uint32_t addr, uint32_t len)
+/* The flash region (ROM with erase sectors) holding [addr, addr+len). */
+static bus_ram *flash_at(machine *m, uint32_t addr, uint32_t len)
 {
-    uint64_t end = (uint64_t)addr + len;
-    return (addr >= FLASH_BASE && end <= (uint64_t)FLASH_BASE + FLASH_SIZE) ||
-           end <= FLASH_SIZE;
+    bus_ram *r = bus_ram_at(&m->bus, addr);
+    if (!r)
+        return NULL;
+    uint32_t off = addr - r->base;
+    if (r->alias_of >= 0)
+        r = &m->bus.ram[r->alias_of];
+    if (!(r->flags & MEM_ROM) || !r->nsectors || (uint64_t)off + len > r->size)
+        return NULL;
+    return r;
 }
 
 /* Thumb-2 instructions in [from, to) (the block hook counts the same way). */
@@ -744,32 +752,73 @@ static const char target_xml[] =
     "</feature>\n"
     "</target>\n";
 
-/* Flash with its sectors (4 x 16 KB, 64 KB, 7 x 128 KB) at 0x08000000 and
- * at its boot alias 0, so that gdb uses hardware breakpoints there and
- * `load` erases and programs with vFlash packets. */
-#define FLASH_REGIONS(s0, s4, s5)                                                    \
-    "<memory type=\"flash\" start=\"" s0 "\" length=\"0x10000\">"                  \
-    "<property name=\"blocksize\">0x4000</property></memory>\n"                    \
-    "<memory type=\"flash\" start=\"" s4 "\" length=\"0x10000\">"                  \
-    "<property name=\"blocksize\">0x10000</property></memory>\n"                   \
-    "<memory type=\"flash\" start=\"" s5 "\" length=\"0xe0000\">"                  \
-    "<property name=\"blocksize\">0x20000</property></memory>\n"
-static const char memory_map_xml[] =
-    "<?xml version=\"1.0\"?>\n"
-    "<!DOCTYPE memory-map PUBLIC \"+//IDN gnu.org//DTD GDB Memory Map V1.0//EN\""
-    " \"http://sourceware.org/gdb/gdb-memory-map.dtd\">\n"
-    "<memory-map>\n"
-    FLASH_REGIONS("0x0", "0x10000", "0x20000")
-    FLASH_REGIONS("0x8000000", "0x8010000", "0x8020000")
-    "<memory type=\"rom\" start=\"0x1fff0000\" length=\"0x8000\"/>\n"
-    "<memory type=\"rom\" start=\"0x1fffc000\" length=\"0x400\"/>\n"
-    "<memory type=\"ram\" start=\"0x20000000\" length=\"0x20000\"/>\n"
-    "<memory type=\"ram\" start=\"0x22000000\" length=\"0x400000\"/>\n"
-    "<memory type=\"ram\" start=\"0x40000000\" length=\"0x80000\"/>\n"
-    "<memory type=\"ram\" start=\"0x42000000\" length=\"0x2000000\"/>\n"
-    "<memory type=\"ram\" start=\"0x50000000\" length=\"0x61000\"/>\n"
-    "<memory type=\"ram\" start=\"0xe0000000\" length=\"0x100000\"/>\n"
-    "</memory-map>\n";
+/* The memory map for gdb, from the machine's: flash with its sectors (at
+ * its address and any alias), so that gdb uses hardware breakpoints there
+ * and `load` erases and programs with vFlash packets; ROM; RAM and the
+ * register windows as "ram". */
+typedef struct map_entry {
+    uint32_t start, length, block; /* block: flash erase size, 0 otherwise */
+    const char *type;
+} map_entry;
+
+static int by_start(const void *a, const void *b)
+{
+    const map_entry *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static char *memory_map(machine *m)
+{
+    enum { MAX = 128 };
+    map_entry e[MAX];
+    int n = 0;
+    bus *b = &m->bus;
+    for (int i = 0; i < b->nram && n < MAX; i++) {
+        bus_ram *r = &b->ram[i];
+        bus_ram *c = r->alias_of >= 0 ? &b->ram[r->alias_of] : r;
+        if ((c->flags & MEM_ROM) && c->nsectors) {
+            /* runs of sectors of one size */
+            for (int k = 0; k < c->nsectors && n < MAX; k++) {
+                uint32_t sz = bus_sector_size(c, k), start = bus_sector_start(c, k);
+                if (n && !strcmp(e[n - 1].type, "flash") && e[n - 1].block == sz &&
+                    e[n - 1].start + e[n - 1].length == r->base + start) {
+                    e[n - 1].length += sz;
+                    continue;
+                }
+                e[n++] = (map_entry){r->base + start, sz, sz, "flash"};
+            }
+        } else {
+            e[n++] = (map_entry){r->base, r->size, 0, (c->flags & MEM_ROM) ? "rom" : "ram"};
+        }
+    }
+    for (int i = 0; i < b->nwin && n < MAX; i++)
+        e[n++] = (map_entry){b->win[i].base, b->win[i].size, 0, "ram"};
+    for (int i = 0; i < b->nbb && n < MAX; i++)
+        e[n++] = (map_entry){b->bb[i].alias, b->bb[i].size, 0, "ram"};
+    qsort(e, (size_t)n, sizeof(e[0]), by_start);
+    size_t cap = 512 + (size_t)n * 160, len = 0;
+    char *x = malloc(cap);
+    if (!x)
+        return NULL;
+    len += (size_t)snprintf(x + len, cap - len,
+                            "<?xml version=\"1.0\"?>\n"
+                            "<!DOCTYPE memory-map PUBLIC \"+//IDN gnu.org//DTD GDB Memory Map V1.0//EN\""
+                            " \"http://sourceware.org/gdb/gdb-memory-map.dtd\">\n"
+                            "<memory-map>\n");
+    for (int i = 0; i < n; i++) {
+        len += (size_t)snprintf(x + len, cap - len,
+                                "<memory type=\"%s\" start=\"0x%x\" length=\"0x%x\"", e[i].type,
+                                e[i].start, e[i].length);
+        if (e[i].block)
+            len += (size_t)snprintf(x + len, cap - len,
+                                    "><property name=\"blocksize\">0x%x</property></memory>\n",
+                                    e[i].block);
+        else
+            len += (size_t)snprintf(x + len, cap - len, "/>\n");
+    }
+    snprintf(x + len, cap - len, "</memory-map>\n");
+    return x;
+}
 
 /* ---- monitor commands ---------------------------------------------------- */
 
@@ -780,16 +829,16 @@ static void monitor_info(gdbstub *g)
     console(g, "time %.6f s (cycle %" PRIu64 " at %.1f MHz)\n",
             (double)machine_now(m) / PS_PER_S, m->clock.cycles, m->clock.hz / 1e6);
     console(g, "pc 0x%08x, %s mode%s%s, %s\n", reg_get(m, R_PC),
-            ipsr ? "Handler" : "Thread", ipsr ? " in " : "", ipsr ? exc_name((int)ipsr) : "",
+            ipsr ? "Handler" : "Thread", ipsr ? " in " : "", ipsr ? machine_exc_name(m, (int)ipsr) : "",
             m->cpu.lockup ? "locked up" : m->cpu.sleeping ? "sleeping (WFI)"
             : m->cpu.held_in_reset ? "held in reset" : "running");
     char act[512] = "", pend[512] = "";
     size_t na = 0, np = 0;
-    for (int e = 1; e < NVIC_NUM_EXC; e++) {
+    for (int e = 1; e < m->nvic.nexc; e++) {
         if (m->nvic.active[e] && na < sizeof(act) - 24)
-            na += (size_t)snprintf(act + na, sizeof(act) - na, " %s", exc_name(e));
+            na += (size_t)snprintf(act + na, sizeof(act) - na, " %s", machine_exc_name(m, e));
         if (m->nvic.pending[e] && np < sizeof(pend) - 24)
-            np += (size_t)snprintf(pend + np, sizeof(pend) - np, " %s", exc_name(e));
+            np += (size_t)snprintf(pend + np, sizeof(pend) - np, " %s", machine_exc_name(m, e));
     }
     console(g, "active:%s\npending:%s\n", na ? act : " none", np ? pend : " none");
     console(g, "primask %u basepri 0x%02x faultmask %u control %u\n", reg_get(m, R_PRIMASK),
@@ -881,42 +930,27 @@ static void write_mem(gdbstub *g, uint32_t addr, const uint8_t *data, uint32_t l
     send_str(g, "OK");
 }
 
-static uint32_t sector_start(uint32_t off)
-{
-    int s = flash_sector_of(off);
-    return s < 4 ? (uint32_t)s << 14 : s == 4 ? 0x10000u : (uint32_t)(s - 4) << 17;
-}
-
-static uint32_t sector_size(uint32_t off)
-{
-    int s = flash_sector_of(off);
-    return s < 4 ? 0x4000u : s == 4 ? 0x10000u : 0x20000u;
-}
-
 static void flash_erase(gdbstub *g, uint32_t addr, uint32_t len)
 {
     machine *m = g->m;
-    if (!len || !in_flash(addr, len)) {
+    if (!len || !flash_at(m, addr, len) ||
+        machine_erase_sectors(m, addr, addr + len)) {
         send_str(g, "E01");
         return;
     }
-    uint32_t off = addr & (FLASH_SIZE - 1), end = off + len;
-    for (uint32_t s = sector_start(off); s < end; s += sector_size(s))
-        memset(m->flash + s, 0xFF, sector_size(s));
-    machine_code_changed(m, FLASH_BASE + sector_start(off), FLASH_BASE + end);
     send_str(g, "OK");
 }
 
 static void flash_write(gdbstub *g, uint32_t addr, const uint8_t *data, uint32_t len)
 {
     machine *m = g->m;
-    if (!in_flash(addr, len)) {
+    bus_ram *r = flash_at(m, addr, len);
+    if (!r) {
         send_str(g, "E01");
         return;
     }
-    uint32_t off = addr & (FLASH_SIZE - 1);
-    memcpy(m->flash + off, data, len);
-    uint32_t lo = FLASH_BASE + off, hi = lo + len;
+    uint32_t lo = bus_canonical(&m->bus, addr), hi = lo + len;
+    memcpy(r->host + (lo - r->base), data, len);
     if (g->flash_hi <= g->flash_lo) {
         g->flash_lo = lo;
         g->flash_hi = hi;
@@ -966,7 +1000,7 @@ static void handle(gdbstub *g, const char *pkt, size_t len)
         if (!strcmp(c.object, "features") && !strcmp(c.annex, "target.xml"))
             doc = target_xml;
         else if (!strcmp(c.object, "memory-map") && !c.annex[0])
-            doc = memory_map_xml;
+            doc = g->memory_map ? g->memory_map : (g->memory_map = memory_map(g->m));
         if (!doc) {
             send_str(g, strcmp(c.object, "features") && strcmp(c.object, "memory-map") ? ""
                                                                                        : "E00");
@@ -1199,6 +1233,7 @@ void gdbstub_free(gdbstub *g)
         close(g->cfd);
     if (g->lfd >= 0)
         close(g->lfd);
+    free(g->memory_map);
     free(g);
 }
 

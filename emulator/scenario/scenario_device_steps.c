@@ -361,7 +361,7 @@ const scn_step_type scn_step_expect_led = {
 
 static bool in_flash(uint32_t addr, uint64_t len)
 {
-    return addr >= FLASH_BASE && (uint64_t)addr + len <= (uint64_t)FLASH_BASE + FLASH_SIZE;
+    return addr >= STM32F205_FLASH_BASE && (uint64_t)addr + len <= (uint64_t)STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE;
 }
 
 /* Read a file named by an image key (short name or path) into the arena. */
@@ -371,7 +371,7 @@ static bool read_image_arg(scn_args *a, const char *key, uint8_t **data, size_t 
     if (!scn_arg_image(a, key, true, path))
         return false;
     char err[1024];
-    uint8_t *buf = read_file(*path, len, FLASH_SIZE, err, sizeof(err));
+    uint8_t *buf = read_file(*path, len, STM32F205_FLASH_SIZE, err, sizeof(err));
     if (!buf)
         return scn_arg_error(a, scn_arg_line(a, key), "%s: %s", key, err);
     *data = scn_alloc(a, *len ? *len : 1);
@@ -434,7 +434,7 @@ static bool parse_flash_data(scn_args *a, flash_args *f, bool allow_version)
     if (!in_flash(f->addr, f->len ? f->len : 1))
         return scn_arg_error(a, scn_arg_line(a, "address"),
                              "0x%08x..+%zu is not inside the flash (0x%08x-0x%08x)", f->addr,
-                             f->len, FLASH_BASE, FLASH_BASE + FLASH_SIZE - 1);
+                             f->len, STM32F205_FLASH_BASE, STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE - 1);
     return true;
 }
 
@@ -459,11 +459,11 @@ static void module_desc(const module_info *mi, char *out, size_t n)
 /* What sits at an address that is not a module (for reports). */
 static void no_module_desc(machine *m, uint32_t addr, char *out, size_t n)
 {
-    const uint8_t *p = m->flash + (addr - FLASH_BASE);
+    const uint8_t *p = stm32f205_flash(m) + (addr - STM32F205_FLASH_BASE);
     uint32_t w0 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                   (uint32_t)p[3] << 24;
     uint32_t ho = (w0 & 0x2FF10000u) == 0x20000000u ? 0x184 : 0;
-    if (addr - FLASH_BASE + ho + 8 > FLASH_SIZE) {
+    if (addr - STM32F205_FLASH_BASE + ho + 8 > STM32F205_FLASH_SIZE) {
         snprintf(out, n, "no module header at 0x%08x", addr);
         return;
     }
@@ -486,7 +486,7 @@ static scn_status run_expect_flash(scn *s, scn_step *st)
     if (f->has_version) {
         module_info mi;
         char d[256];
-        if (module_parse_flash(m->flash, FLASH_SIZE, FLASH_BASE, f->addr, &mi)) {
+        if (module_parse_flash(stm32f205_flash(m), STM32F205_FLASH_SIZE, STM32F205_FLASH_BASE, f->addr, &mi)) {
             no_module_desc(m, f->addr, d, sizeof(d));
             scn_expected(s, "a module of version %" PRIu64 " at 0x%08x", f->version, f->addr);
             scn_seen(s, "%s", d);
@@ -500,7 +500,7 @@ static scn_status run_expect_flash(scn *s, scn_step *st)
         }
         return SCN_PASS;
     }
-    const uint8_t *have = m->flash + (f->addr - FLASH_BASE);
+    const uint8_t *have = stm32f205_flash(m) + (f->addr - STM32F205_FLASH_BASE);
     size_t ndiff = 0, first = 0;
     for (size_t i = 0; i < f->len; i++)
         if (have[i] != f->data[i]) {
@@ -541,21 +541,9 @@ static scn_status run_write_flash(scn *s, scn_step *st)
     flash_args *f = st->data;
     machine *m = M(s);
     uint32_t lo = f->addr, hi = f->addr + (uint32_t)f->len;
-    if (f->erase) {
-        uint32_t a = FLASH_BASE, elo = lo, ehi = hi;
-        for (int n = 0; n < FLASH_NSECTORS; n++) {
-            uint32_t sz = flash_sector_size(n);
-            if (a < hi && a + sz > lo) {
-                memset(m->flash + (a - FLASH_BASE), 0xFF, sz);
-                if (a < elo) elo = a;
-                if (a + sz > ehi) ehi = a + sz;
-            }
-            a += sz;
-        }
-        lo = elo;
-        hi = ehi;
-    }
-    memcpy(m->flash + (f->addr - FLASH_BASE), f->data, f->len);
+    if (f->erase)
+        machine_erase_sectors(m, lo, hi); /* the range was checked when parsed */
+    memcpy(stm32f205_flash(m) + (f->addr - STM32F205_FLASH_BASE), f->data, f->len);
     machine_code_changed(m, lo, hi);
     scn_event(s, "flash: wrote %zu bytes at 0x%08x%s", f->len, f->addr,
               f->erase ? " (sectors erased first)" : "");
@@ -583,7 +571,7 @@ static bool parse_corrupt_flash(scn_args *a, scn_step *st)
     c->len = 1;
     c->xor = 0xFF;
     if (!scn_arg_address(a, "address", true, &c->addr) ||
-        !scn_arg_u64(a, "length", false, 1, FLASH_SIZE, &c->len) ||
+        !scn_arg_u64(a, "length", false, 1, STM32F205_FLASH_SIZE, &c->len) ||
         !scn_arg_u64(a, "xor", false, 1, 255, &c->xor))
         return false;
     if (!in_flash(c->addr, c->len))
@@ -597,7 +585,7 @@ static scn_status run_corrupt_flash(scn *s, scn_step *st)
     corrupt_args *c = st->data;
     machine *m = M(s);
     for (uint64_t i = 0; i < c->len; i++)
-        m->flash[c->addr - FLASH_BASE + i] ^= (uint8_t)c->xor;
+        stm32f205_flash(m)[c->addr - STM32F205_FLASH_BASE + i] ^= (uint8_t)c->xor;
     machine_code_changed(m, c->addr, c->addr + (uint32_t)c->len);
     scn_event(s, "flash: %" PRIu64 " byte%s at 0x%08x flipped (xor 0x%02" PRIx64 ")", c->len,
               c->len == 1 ? "" : "s", c->addr, c->xor);
@@ -833,7 +821,7 @@ static scn_status run_expect_module(scn *s, scn_step *st)
     machine *m = M(s);
     module_info mi;
     char d[320];
-    bool present = !module_parse_flash(m->flash, FLASH_SIZE, FLASH_BASE, w->addr, &mi);
+    bool present = !module_parse_flash(stm32f205_flash(m), STM32F205_FLASH_SIZE, STM32F205_FLASH_BASE, w->addr, &mi);
     if (!present) {
         if (!w->present)
             return SCN_PASS;
@@ -988,7 +976,7 @@ static bool mem_write(machine *m, uint32_t addr, unsigned size, uint32_t v)
     uint8_t *p = bus_host_ptr(&m->bus, addr, size);
     if (p) {
         memcpy(p, &v, size);
-        if (addr >= FLASH_BASE && addr < FLASH_BASE + FLASH_SIZE)
+        if (addr >= STM32F205_FLASH_BASE && addr < STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE)
             machine_code_changed(m, addr, addr + size);
         return true;
     }

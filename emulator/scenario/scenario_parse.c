@@ -315,12 +315,9 @@ typedef struct region {
     uint32_t addr;
 } region;
 
+/* Places in the chip; the flash areas come from the board's layout. */
 static const region regions[] = {
-    {"bootloader", 0x08000000}, {"dct1", 0x08004000},   {"dct2", 0x08008000},
-    {"eeprom", 0x0800C000},     {"system-part1", 0x08020000}, {"system-part2", 0x08060000},
-    {"user", 0x080A0000},       {"user-part", 0x080A0000},    {"ota", 0x080C0000},
-    {"factory", 0x080E0000},    {"BKPSRAM", 0x40024000},      {"OTP", OTP_BASE},
-    {"UID", UID_BASE},
+    {"BKPSRAM", 0x40024000}, {"OTP", STM32F205_OTP_BASE}, {"UID", STM32F205_UID_BASE},
 };
 
 static bool parse_address_str(const char *s, uint32_t *out, const char **why)
@@ -337,7 +334,10 @@ static bool parse_address_str(const char *s, uint32_t *out, const char **why)
     memcpy(name, s, n);
     name[n] = 0;
     uint64_t base = 0, off = 0;
-    bool found = false;
+    const photon_area *area = photon_area_named(name);
+    bool found = area != NULL;
+    if (area)
+        base = area->lo;
     for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
         if (!strcasecmp(name, regions[i].name)) {
             base = regions[i].addr;
@@ -837,18 +837,18 @@ static bool load_image_check(parse_ctx *pc, scn_image *im, bool force)
     if (im->raw) {
         size_t len;
         char err[512];
-        uint8_t *buf = read_file(im->path, &len, FLASH_SIZE, err, sizeof(err));
+        uint8_t *buf = read_file(im->path, &len, STM32F205_FLASH_SIZE, err, sizeof(err));
         if (!buf)
             return perr(pc, im->line, "%s", err);
         free(buf);
-        if (im->addr < FLASH_BASE || (uint64_t)im->addr + len > FLASH_BASE + FLASH_SIZE)
+        if (im->addr < STM32F205_FLASH_BASE || (uint64_t)im->addr + len > STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE)
             return perr(pc, im->line, "%s (%zu bytes) does not fit in flash at 0x%08x",
                         im->path, len, im->addr);
         return true;
     }
     size_t len;
     char err[512];
-    uint8_t *buf = read_file(im->path, &len, FLASH_SIZE, err, sizeof(err));
+    uint8_t *buf = read_file(im->path, &len, STM32F205_FLASH_SIZE, err, sizeof(err));
     if (!buf)
         return perr(pc, im->line, "%s", err);
     module_info mi;
@@ -864,7 +864,7 @@ static bool load_image_check(parse_ctx *pc, scn_image *im, bool force)
         ok = perr(pc, im->line, "image %s: CRC mismatch (stored %08x, computed %08x); add "
                   "`force: true` to the device to load it anyway", im->path, mi.crc_stored,
                   mi.crc_computed);
-    else if (mi.start < FLASH_BASE || (uint64_t)mi.start + len > FLASH_BASE + FLASH_SIZE)
+    else if (mi.start < STM32F205_FLASH_BASE || (uint64_t)mi.start + len > STM32F205_FLASH_BASE + STM32F205_FLASH_SIZE)
         ok = perr(pc, im->line, "image %s: start address 0x%08x is outside the flash",
                   im->path, mi.start);
     free(buf);

@@ -3,10 +3,15 @@
 machine *th_machine(void)
 {
     char err[256];
-    machine *m = machine_new(120000000u, err, sizeof(err));
+    machine *m = stm32f205_machine_new(120000000u, err, sizeof(err));
     assert_non_null(m);
     m->log.mask = 0;
     return m;
+}
+
+void th_irq(machine *m, line *l, int irq)
+{
+    assert_int_equal(line_connect(l, machine_irq_input(m, irq)), 0);
 }
 
 void th_add(machine *m, device *d)

@@ -13,8 +13,12 @@
 #include <cmocka.h>
 
 #include "machine.h"
+#include "stm32f205.h"
 
+/* A machine with the STM32F205's memory map and no peripherals. */
 machine *th_machine(void);
+/* An NVIC input for a model's interrupt line. */
+void th_irq(machine *m, line *l, int irq);
 /* Place a model on the bus and reset it as a power-on would. */
 void th_add(machine *m, device *d);
 uint32_t th_rd(machine *m, uint32_t addr);

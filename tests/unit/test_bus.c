@@ -63,9 +63,9 @@ static void unmodelled_registers_read_zero_and_are_reported_once(void **state)
 static void bit_band_aliases(void **state)
 {
     (void)state;
-    m->sram[0x10] = 0x00;
+    machine_mem(m, "ram")[0x10] = 0x00;
     bus_write(&m->bus, 0x22000000u + 0x10 * 32 + 3 * 4, 1, 4);
-    assert_int_equal(m->sram[0x10], 0x08);
+    assert_int_equal(machine_mem(m, "ram")[0x10], 0x08);
     assert_int_equal(bus_read(&m->bus, 0x22000000u + 0x10 * 32 + 3 * 4, 4), 1);
     assert_int_equal(bus_read(&m->bus, 0x22000000u + 0x10 * 32 + 2 * 4, 4), 0);
     static stm32_crc c;
@@ -79,14 +79,14 @@ static void memory_copies_span_ram_and_registers(void **state)
 {
     (void)state;
     uint8_t in[8] = {1, 2, 3, 4, 5, 6, 7, 8}, out[8] = {0};
-    assert_true(bus_write_mem(&m->bus, SRAM_BASE + SRAM_SIZE - 4, in, 4));
-    assert_true(bus_read_mem(&m->bus, SRAM_BASE + SRAM_SIZE - 4, out, 4));
+    assert_true(bus_write_mem(&m->bus, STM32F205_SRAM_BASE + STM32F205_SRAM_SIZE - 4, in, 4));
+    assert_true(bus_read_mem(&m->bus, STM32F205_SRAM_BASE + STM32F205_SRAM_SIZE - 4, out, 4));
     assert_memory_equal(in, out, 4);
     /* past the end of SRAM is not mapped: the copy says so */
-    assert_false(bus_read_mem(&m->bus, SRAM_BASE + SRAM_SIZE - 4, out, 8));
+    assert_false(bus_read_mem(&m->bus, STM32F205_SRAM_BASE + STM32F205_SRAM_SIZE - 4, out, 8));
     assert_false(bus_write_mem(&m->bus, 0x60000000u, in, 4));
-    memset(m->flash, 0xAB, 16);
-    assert_true(bus_read_mem(&m->bus, FLASH_BASE, out, 8));
+    memset(stm32f205_flash(m), 0xAB, 16);
+    assert_true(bus_read_mem(&m->bus, STM32F205_FLASH_BASE, out, 8));
     assert_int_equal(out[7], 0xAB);
 }
 

@@ -24,11 +24,16 @@ static int setup(void **state)
 {
     (void)state;
     m = th_machine();
-    memset(m->optbytes, 0xFF, 16);
-    m->optbytes[0] = 0xEC;
-    m->optbytes[1] = 0xAA;
-    m->optbytes[9] = 0x0F;
-    flash_init(&f, m->flash, otp, m->optbytes);
+    memset(stm32f205_optbytes(m), 0xFF, 16);
+    stm32f205_optbytes(m)[0] = 0xEC;
+    stm32f205_optbytes(m)[1] = 0xAA;
+    stm32f205_optbytes(m)[9] = 0x0F;
+    flash_layout fl = {
+        .base = STM32F205_FLASH_BASE, .size = STM32F205_FLASH_SIZE, .mem = stm32f205_flash(m),
+        .sectors = stm32f205_sectors, .nsectors = STM32F205_NSECTORS,
+        .otp_base = STM32F205_OTP_BASE, .otp = otp, .optbytes = stm32f205_optbytes(m),
+    };
+    flash_init(&f, &fl);
     th_add(m, &f.dev);
     m->rom_store = flash_cpu_store;
     m->rom_store_ctx = &f;
@@ -73,29 +78,29 @@ static void wrong_key_locks_until_reset(void **state)
 static void sector_erase_takes_time_then_fills_ff(void **state)
 {
     (void)state;
-    memset(m->flash + 0x4000, 0x00, 0x4000);
+    memset(stm32f205_flash(m) + 0x4000, 0x00, 0x4000);
     unlock();
     th_wr(m, CR, PSIZE_X32 | CR_SER | (1u << 3));
     th_wr(m, CR, PSIZE_X32 | CR_SER | (1u << 3) | CR_STRT);
     assert_true(th_rd(m, SR) & SR_BSY);
-    assert_int_equal(m->flash[0x4000], 0x00);
+    assert_int_equal(stm32f205_flash(m)[0x4000], 0x00);
     th_advance(m, 249 * PS_PER_MS);
     assert_true(th_rd(m, SR) & SR_BSY); /* 250 ms typical for 16 KB, x32 */
     th_advance(m, 2 * PS_PER_MS);
     assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
     assert_int_equal(th_rd(m, SR) & SR_EOP, 0); /* EOP only with EOPIE */
     for (int i = 0; i < 0x4000; i++)
-        if (m->flash[0x4000 + i] != 0xFF)
+        if (stm32f205_flash(m)[0x4000 + i] != 0xFF)
             fail_msg("byte %d not erased", i);
-    assert_int_equal(m->flash[0x3FFF], 0xFF); /* sector 0 untouched */
+    assert_int_equal(stm32f205_flash(m)[0x3FFF], 0xFF); /* sector 0 untouched */
 }
 
 static void program_is_nor_and_needs_pg(void **state)
 {
     (void)state;
-    m->flash[0x8000] = 0xF0;
+    stm32f205_flash(m)[0x8000] = 0xF0;
     /* without PG: nothing changes, PGSERR */
-    assert_false(flash_cpu_store(&f, FLASH_BASE + 0x8000, 4, 0));
+    assert_false(flash_cpu_store(&f, STM32F205_FLASH_BASE + 0x8000, 4, 0));
     assert_true(th_rd(m, SR) & SR_PGSERR);
     th_wr(m, SR, SR_PGSERR); /* write one to clear */
     assert_int_equal(th_rd(m, SR) & SR_PGSERR, 0);
@@ -106,10 +111,10 @@ static void program_is_nor_and_needs_pg(void **state)
     unlock();
     th_wr(m, CR, PSIZE_X32 | CR_PG);
     /* wrong size for PSIZE: parallelism error */
-    assert_false(flash_cpu_store(&f, FLASH_BASE + 0x8000, 1, 0));
+    assert_false(flash_cpu_store(&f, STM32F205_FLASH_BASE + 0x8000, 1, 0));
     assert_true(th_rd(m, SR) & SR_PGPERR);
     th_wr(m, SR, SR_PGPERR);
-    assert_true(flash_cpu_store(&f, FLASH_BASE + 0x8000, 4, 0x0F0F0F0Fu));
+    assert_true(flash_cpu_store(&f, STM32F205_FLASH_BASE + 0x8000, 4, 0x0F0F0F0Fu));
     assert_true(th_rd(m, SR) & SR_BSY);
     th_advance(m, 20 * PS_PER_US);
     assert_int_equal(th_rd(m, SR) & SR_BSY, 0);

@@ -139,10 +139,10 @@ static int setup(void **state)
     f->m = th_machine();
     uint32_t vec[16] = {0x20020000, 0x08000009};
     vec[EXC_PENDSV] = 0x08000041;
-    memcpy(f->m->flash, vec, sizeof(vec));
-    memcpy(f->m->flash + 8, prog, sizeof(prog));
+    memcpy(stm32f205_flash(f->m), vec, sizeof(vec));
+    memcpy(stm32f205_flash(f->m) + 8, prog, sizeof(prog));
     uint16_t bxlr = 0x4770;
-    memcpy(f->m->flash + 0x40, &bxlr, 2);
+    memcpy(stm32f205_flash(f->m) + 0x40, &bxlr, 2);
     machine_reset(f->m, RESET_POWER_ON);
     f->g = gdbstub_new(f->m);
     gdbstub_set_output(f->g, capture, NULL);
@@ -292,13 +292,13 @@ static void flash_programming(void **state)
 {
     fixture *f = *state;
     machine *m = f->m;
-    m->flash[0xC0000] = 0x12;
+    stm32f205_flash(m)[0xC0000] = 0x12;
     assert_string_equal(cmd(f->g, "vFlashErase:080c0000,20000"), "OK");
-    assert_int_equal(m->flash[0xC0000], 0xFF);
-    assert_int_equal(m->flash[0xDFFFF], 0xFF);
+    assert_int_equal(stm32f205_flash(m)[0xC0000], 0xFF);
+    assert_int_equal(stm32f205_flash(m)[0xDFFFF], 0xFF);
     assert_string_equal(cmd_bin(f->g, "vFlashWrite:80c0000:ab}]", 24), "OK");
     assert_string_equal(cmd(f->g, "vFlashDone"), "OK");
-    assert_memory_equal(m->flash + 0xC0000, "ab}", 3);
+    assert_memory_equal(stm32f205_flash(m) + 0xC0000, "ab}", 3);
     assert_string_equal(cmd(f->g, "vFlashErase:20000000,100"), "E01");
     assert_string_equal(cmd(f->g, "vFlashWrite:80ffffff:ab"), "E01");
 }
@@ -503,8 +503,8 @@ static machine *two_block_machine(void)
      * 10: adds r0,#2  12: adds r1,#1  14: b 0a */
     static const uint16_t code[] = {0x2000, 0x3001, 0xe000, 0xbf00,
                                     0x3002, 0x3101, 0xe7f9};
-    memcpy(m->flash, vec, sizeof(vec));
-    memcpy(m->flash + 8, code, sizeof(code));
+    memcpy(stm32f205_flash(m), vec, sizeof(vec));
+    memcpy(stm32f205_flash(m) + 8, code, sizeof(code));
     machine_reset(m, RESET_POWER_ON);
     return m;
 }

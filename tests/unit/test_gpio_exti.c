@@ -21,7 +21,7 @@ static int setup(void **state)
     sys.gpio[0] = &ga;
     sys.gpio[2] = &gc;
     for (int i = 0; i < EXTI_LINES; i++)
-        exti.irq[i] = machine_irq(m, i == 7 ? 23 : 6);
+        th_irq(m, &exti.irq[i], i == 7 ? 23 : 6);
     ga.on_input = gc.on_input = syscfg_gpio_input;
     ga.on_input_ctx = gc.on_input_ctx = &sys;
     th_add(m, &ga.dev);

@@ -61,7 +61,7 @@ static stm32_otg o;
 static int irq77, irq74, irq75;
 static int connects, kicks;
 
-static void set_irq(void *ctx, int n, int level)
+static void set_irq(void *ctx, int n, double level)
 {
     (void)ctx;
     if (n == 77)
@@ -89,9 +89,9 @@ static int setup(void **state)
     (void)state;
     m = th_machine();
     otg_init(&o);
-    o.irq = (irq_line){set_irq, NULL, 77};
-    o.irq_ep1_out = (irq_line){set_irq, NULL, 74};
-    o.irq_ep1_in = (irq_line){set_irq, NULL, 75};
+    line_connect(&o.irq, line_sink_make(set_irq, NULL, 77));
+    line_connect(&o.irq_ep1_out, line_sink_make(set_irq, NULL, 74));
+    line_connect(&o.irq_ep1_in, line_sink_make(set_irq, NULL, 75));
     o.port.connect_changed = on_connect;
     o.port.kick = on_kick;
     irq77 = irq74 = irq75 = connects = kicks = 0;

@@ -55,7 +55,7 @@ static void rng_is_deterministic_and_paced(void **state)
     uint32_t v2 = th_rd(m, RNG_BASE + 8);
     assert_int_not_equal(v1, v2);
     /* with IE the interrupt comes when the next value is ready */
-    a.irq = machine_irq(m, 80);
+    th_irq(m, &a.irq, 80);
     th_wr(m, RNG_BASE, 4 | 8);
     (void)th_rd(m, RNG_BASE + 8);
     assert_false(m->nvic.level[EXC_IRQ0 + 80]);
@@ -87,7 +87,7 @@ static void usart_timing_and_flags(void **state)
     rcc_init(&rcc, 26000000u);
     th_add(m, &rcc.dev); /* 16 MHz HSI: PCLK2 16 MHz */
     usart_init(&u, 1, &rcc);
-    u.irq = machine_irq(m, 37);
+    th_irq(m, &u.irq, 37);
     u.tx = tx;
     th_add(m, &u.dev);
     uint32_t b = 0x40011000u;
@@ -121,16 +121,16 @@ static void dma_memory_to_memory(void **state)
     (void)state;
     static stm32_dma d;
     dma_init(&d, 2);
-    d.irq[0] = machine_irq(m, 56);
+    th_irq(m, &d.irq[0], 56);
     th_add(m, &d.dev);
     for (int i = 0; i < 16; i++)
-        m->sram[i] = (uint8_t)(i + 1);
+        machine_mem(m, "ram")[i] = (uint8_t)(i + 1);
     uint32_t s0 = DMA2_BASE + 0x10;
     th_wr(m, s0 + 0x04, 4);               /* NDTR: 4 words */
-    th_wr(m, s0 + 0x08, SRAM_BASE);       /* PAR: source in M2M */
-    th_wr(m, s0 + 0x0C, SRAM_BASE + 0x100); /* M0AR */
+    th_wr(m, s0 + 0x08, STM32F205_SRAM_BASE);       /* PAR: source in M2M */
+    th_wr(m, s0 + 0x0C, STM32F205_SRAM_BASE + 0x100); /* M0AR */
     th_wr(m, s0, (2u << 6) | BIT(9) | BIT(10) | (2u << 11) | (2u << 13) | BIT(4) | 1);
-    assert_memory_equal(m->sram + 0x100, m->sram, 16);
+    assert_memory_equal(machine_mem(m, "ram") + 0x100, machine_mem(m, "ram"), 16);
     assert_int_equal(th_rd(m, s0 + 0x04), 0);
     assert_int_equal(th_rd(m, s0) & 1, 0);   /* EN cleared */
     assert_true(th_rd(m, DMA2_BASE) & BIT(5)); /* TCIF0 */

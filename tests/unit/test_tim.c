@@ -20,7 +20,10 @@ static int setup(void **state)
     th_wr(m, RCC_BASE + 4, 26 | 240u << 6 | 1u << 22 | 5u << 24);
     th_wr(m, RCC_BASE + 8, 5u << 10 | 4u << 13 | 2u);
     tim_init(&tim, 2, &rcc);
-    tim.irq_up = tim.irq_cc = tim.irq_brk = tim.irq_trg = machine_irq(m, 28);
+    th_irq(m, &tim.irq_up, 28);
+    th_irq(m, &tim.irq_cc, 28);
+    th_irq(m, &tim.irq_brk, 28);
+    th_irq(m, &tim.irq_trg, 28);
     th_add(m, &tim.dev);
     /* the Photon's UI timer: 1 us ticks, 100 Hz */
     th_wr(m, T2 + 0x28, 59);
