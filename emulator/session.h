@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../boards/photon.h"
-#include "../boards/photon_state.h"
+#include "photon.h"
+#include "photon_state.h"
 
 typedef struct session_opts {
     const char *state_path; /* NULL: the default location */

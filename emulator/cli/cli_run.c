@@ -13,6 +13,7 @@
 #include "module.h"
 #include "runner.h"
 #include "session.h"
+#include "world.h"
 #include "usbip.h"
 #include "window.h"
 #include "trace.h"
@@ -109,8 +110,8 @@ static void usage(FILE *f)
 }
 
 typedef struct run_ctx {
-    session s;
-    runner r;
+    world w;
+    session *s;
     bool quiet;
     bool until;
     led_pattern want;
@@ -138,8 +139,8 @@ static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_patte
     if (r->until && !r->seen && led_pattern_match(&r->want, p)) {
         r->seen = true;
         r->seen_at = seen;
-        r->r.stop = true;
-        machine_request_stop(r->s.p->m, STOP_REQUEST);
+        r->w.r.stop = true;
+        machine_request_stop(r->s->p->m, STOP_REQUEST);
     }
 }
 
@@ -147,7 +148,7 @@ static void on_reset(void *ctx, reset_kind kind)
 {
     run_ctx *r = ctx;
     if (!r->quiet && kind != RESET_POWER_ON) {
-        print_time(machine_now(r->s.p->m));
+        print_time(machine_now(r->s->p->m));
         printf("reset (%s)\n", reset_kind_name(kind));
         fflush(stdout);
     }
@@ -189,15 +190,15 @@ static double parse_seconds(const char *s, const char *opt, bool *ok)
 static void describe_flash(run_ctx *r)
 {
     char id[25];
-    printf("photon-sim: device %s, state %s%s\n", photon_device_id(r->s.p, id),
-           r->s.state_path, r->s.save ? "" : " (not saved)");
+    printf("photon-sim: device %s, state %s%s\n", photon_device_id(r->s->p, id),
+           r->s->state_path, r->s->save ? "" : " (not saved)");
     printf("  flash:");
     int n = 0;
     for (int i = 0; i < photon_nlayout; i++) {
         const photon_area *a = &photon_layout[i];
         module_info mi;
         if ((a->flags & (AREA_MODULE | AREA_COPY)) != AREA_MODULE ||
-            module_parse_flash(photon_flash(r->s.p), STM32F205_FLASH_SIZE, STM32F205_FLASH_BASE,
+            module_parse_flash(photon_flash(r->s->p), STM32F205_FLASH_SIZE, STM32F205_FLASH_BASE,
                                a->lo, &mi))
             continue;
         printf("%s %s%s%u v%u%s", n++ ? "," : "", module_func_name(mi.func),
@@ -369,11 +370,14 @@ int cmd_run(int argc, char **argv)
     }
     vo.quiet = r.quiet;
 
-    if (session_open(&r.s, &so, err, sizeof(err))) {
+    world_init(&r.w);
+    world_device *dev = world_add(&r.w, "photon", &so, err, sizeof(err));
+    if (!dev) {
         fprintf(stderr, "photon-sim run: %s\n", err);
         return EXIT_USAGE;
     }
-    photon *p = r.s.p;
+    r.s = &dev->s;
+    photon *p = r.s->p;
     machine *m = p->m;
     m->log.mask = logmask;
     FILE *logf = NULL, *tracef = NULL, *trf = NULL;
@@ -424,18 +428,18 @@ int cmd_run(int argc, char **argv)
     p->usart[1].tx_ctx = &r;
 
     /* A new default device gets the default images. */
-    if (!r.s.existed && !so.fresh && nload == 0 && nraw == 0)
+    if (!r.s->existed && !so.fresh && nload == 0 && nraw == 0)
         for (int i = 0; session_default_images[i]; i++)
             loads[nload++] = session_default_images[i];
     for (int i = 0; i < nload; i++) {
-        if (session_load_module(&r.s, loads[i], force, err, sizeof(err))) {
+        if (session_load_module(r.s, loads[i], force, err, sizeof(err))) {
             fprintf(stderr, "photon-sim run: %s\n", err);
             rc = EXIT_USAGE;
             goto out;
         }
     }
     for (int i = 0; i < nraw; i++) {
-        if (session_load_raw(&r.s, raws[i], err, sizeof(err))) {
+        if (session_load_raw(r.s, raws[i], err, sizeof(err))) {
             fprintf(stderr, "photon-sim run: %s\n", err);
             rc = EXIT_USAGE;
             goto out;
@@ -449,7 +453,7 @@ int cmd_run(int argc, char **argv)
     clock_event_init(&sr.ev, "setup-release", release_setup, &sr);
     if (hold_setup >= 0)
         photon_setup_button(p, true);
-    session_power_on(&r.s);
+    world_power_on(&r.w);
     if (hold_setup >= 0)
         clock_arm(&m->clock, &sr.ev, machine_now(m) + (uint64_t)(hold_setup * PS_PER_S));
     if (!r.quiet)
@@ -461,33 +465,32 @@ int cmd_run(int argc, char **argv)
     if (timeout < 0 && r.until)
         timeout = 60;
     uint64_t deadline = timeout < 0 ? UINT64_MAX : (uint64_t)(timeout * PS_PER_S);
-    runner_init(&r.r, &r.s);
-    r.r.realtime = realtime;
-    r.r.speed = speed;
+    r.w.r.realtime = realtime;
+    r.w.r.speed = speed;
     if (realtime)
-        r.r.slice_ps = 10 * PS_PER_MS;
+        r.w.r.slice_ps = 10 * PS_PER_MS;
     if (usbip_port >= 0) {
         usb_link_opts uo = {.bind = usbip_bind, .port = usbip_port, .announce = !r.quiet};
-        if (!(usb = usb_link_start(&r.r, &uo, err, sizeof(err)))) {
+        if (!(usb = usb_link_start(&r.w.r, p->m, &p->otg.port, &uo, err, sizeof(err)))) {
             fprintf(stderr, "photon-sim run: %s\n", err);
             rc = EXIT_USAGE;
             goto out;
         }
     }
-    if (view_start(&view, &vo, &r.s, &r.r, r.until || timeout >= 0, err, sizeof(err))) {
+    if (view_start(&view, &vo, r.s, &r.w.r, r.until || timeout >= 0, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
         rc = EXIT_USAGE;
         goto out;
     }
     double wall0 = wall_seconds();
     if (gdb) {
-        gdbstub_attach(gdb, &r.r, gdb_wait);
+        gdbstub_attach(gdb, &r.w.r, gdb_wait);
         fprintf(stderr, "photon-sim: gdb: listening on %s:%d%s\n", gdbstub_addr(gdb),
                 gdbstub_port(gdb),
                 gdb_wait ? ", the core waits at reset for a debugger" : "");
         fflush(stderr);
     }
-    stop_reason why = runner_run(&r.r, deadline);
+    stop_reason why = world_run(&r.w, deadline);
     double wall = wall_seconds() - wall0;
     if (stats) {
         cpu_state *c = &m->cpu;
@@ -521,7 +524,7 @@ int cmd_run(int argc, char **argv)
         else if (!r.quiet)
             printf("photon-sim: stopped at %.3f s of virtual time\n", (double)machine_now(m) / PS_PER_S);
     }
-    if (session_save(&r.s, err, sizeof(err))) {
+    if (world_save(&r.w, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
         if (rc == EXIT_OK)
             rc = EXIT_INTERNAL;
@@ -540,7 +543,7 @@ out:
         fclose(tracef);
     if (r.usart_out && r.usart_out != stdout)
         fclose(r.usart_out);
-    session_close(&r.s);
+    world_close(&r.w);
     if (logf)
         fclose(logf);
     return rc;

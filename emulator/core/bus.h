@@ -1,7 +1,7 @@
 /* The memory map: RAM and flash as host buffers, peripherals as devices in
  * MMIO windows (1 KB slots), and the Cortex-M3 bit-band aliases. */
-#ifndef PHOTON_BUS_H
-#define PHOTON_BUS_H
+#ifndef CORE_BUS_H
+#define CORE_BUS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,7 +10,7 @@
 
 struct machine;
 
-#define BUS_SLOT_BITS 10 /* 1 KB: the STM32 peripheral granularity */
+#define BUS_SLOT_BITS 10 /* 1 KB slots: peripherals are placed at 1 KB boundaries */
 #define BUS_MAX_WINDOWS 8
 #define BUS_MAX_RAM 12
 

@@ -30,8 +30,8 @@
  * Every call is synchronous. Callbacks may call back into the chardev
  * (an echoing backend sends from its receive()); the input queue is
  * drained by one loop, never recursively. */
-#ifndef PHOTON_CORE_CHARDEV_H
-#define PHOTON_CORE_CHARDEV_H
+#ifndef CORE_CHARDEV_H
+#define CORE_CHARDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * cycle of the CPU clock); models schedule future work as events instead of
  * polling. Time is kept in picoseconds so that clocks of any frequency can be
  * expressed exactly enough; the CPU clock may change (HSI -> PLL). */
-#ifndef PHOTON_CLOCK_H
-#define PHOTON_CLOCK_H
+#ifndef CORE_CLOCK_H
+#define CORE_CLOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>

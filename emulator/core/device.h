@@ -1,7 +1,7 @@
 /* The shape of every memory-mapped model: a state struct that starts with a
  * `device`, plus read/write/reset. The board registers devices on the bus. */
-#ifndef PHOTON_DEVICE_H
-#define PHOTON_DEVICE_H
+#ifndef CORE_DEVICE_H
+#define CORE_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * without the firmware being able to tell. The FreeRTOS idle task and the
  * bootloader's button-wait loop spin like this; `b .` and WFI are the
  * simple cases handled in cpu.c. */
-#ifndef PHOTON_IDLE_H
-#define PHOTON_IDLE_H
+#ifndef CORE_IDLE_H
+#define CORE_IDLE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -23,8 +23,8 @@
  * timer's update and compare requests share one) go through a line_or: each
  * source gets an input of its own, and the combined output, high while any
  * input is, is set only when it changes. */
-#ifndef PHOTON_CORE_LINE_H
-#define PHOTON_CORE_LINE_H
+#ifndef CORE_LINE_H
+#define CORE_LINE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* Diagnostic output by category, chosen with --log. Everything goes to one
  * stream (stderr unless --log-file). */
-#ifndef PHOTON_LOG_H
-#define PHOTON_LOG_H
+#ifndef CORE_LOG_H
+#define CORE_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -60,7 +60,7 @@ machine *machine_new(const machine_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     /* DWT: CTRL reports 4 comparators; CYCCNT counts from 0. */
-    uint32_t dwt_ctrl = 0x40000000u;
+    uint32_t dwt_ctrl = 4u << 28; /* NUMCOMP: 4 comparators */
     memcpy(m->dwt, &dwt_ctrl, 4);
     return m;
 }
@@ -165,7 +165,7 @@ void machine_reset(machine *m, reset_kind kind)
             if ((m->bus.ram[i].flags & MEM_RAM) && m->bus.ram[i].alias_of < 0)
                 memset(m->bus.ram[i].host, 0, m->bus.ram[i].size);
         memset(m->dwt, 0, DWT_SIZE);
-        uint32_t dwt_ctrl = 0x40000000u; /* 4 comparators */
+        uint32_t dwt_ctrl = 4u << 28; /* NUMCOMP: 4 comparators */
         memcpy(m->dwt, &dwt_ctrl, 4);
     }
     nvic_reset(&m->nvic);

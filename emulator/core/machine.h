@@ -2,8 +2,8 @@
  * Control Space, the memory map, virtual time, and the devices a SoC
  * description places on the bus. Nothing here knows which chip or board:
  * memories, windows, interrupts and their names come from the caller. */
-#ifndef PHOTON_MACHINE_H
-#define PHOTON_MACHINE_H
+#ifndef CORE_MACHINE_H
+#define CORE_MACHINE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -20,8 +20,8 @@
  *
  * Taps observe every frame that crosses, in either direction, before any
  * drop decision of the receiving side (a pcap writer, a test). */
-#ifndef PHOTON_CORE_NETDEV_H
-#define PHOTON_CORE_NETDEV_H
+#ifndef CORE_NETDEV_H
+#define CORE_NETDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>

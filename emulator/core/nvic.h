@@ -1,8 +1,8 @@
 /* The NVIC and the exception state of the Cortex-M3: enables, pending and
  * active bits, priorities with PRIGROUP, and the choice of the exception to
  * take. Pure logic; exception entry and return on the CPU are in cpu.c. */
-#ifndef PHOTON_NVIC_H
-#define PHOTON_NVIC_H
+#ifndef CORE_NVIC_H
+#define CORE_NVIC_H
 
 #include <stdbool.h>
 #include <stdint.h>

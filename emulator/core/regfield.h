@@ -1,12 +1,12 @@
-/* Register and field names, written once, so models read like RM0033.
+/* Register and field names, written once, so models read like their reference manual.
  *
  *   REG32(CR, 0x00)             -> A_CR (byte offset)
  *   FIELD(CR, HSEON, 16, 1)     -> R_CR_HSEON_SHIFT, R_CR_HSEON_LENGTH, R_CR_HSEON_MASK
  *   FIELD_EX32(v, CR, HSEON)    -> extract the field from v
  *   FIELD_DP32(v, CR, HSEON, x) -> v with the field replaced by x
  */
-#ifndef PHOTON_REGFIELD_H
-#define PHOTON_REGFIELD_H
+#ifndef CORE_REGFIELD_H
+#define CORE_REGFIELD_H
 
 #include <stdint.h>
 

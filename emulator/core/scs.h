@@ -1,8 +1,8 @@
 /* The System Control Space at 0xE000E000: NVIC registers, SCB, SysTick,
  * MPU (registers only) and CoreDebug. The DWT (0xE0001000) is host memory
  * refreshed per block, so delay loops polling CYCCNT cost no callback. */
-#ifndef PHOTON_SCS_H
-#define PHOTON_SCS_H
+#ifndef CORE_SCS_H
+#define CORE_SCS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,7 +13,8 @@
 #define SCS_BASE 0xE000E000u
 #define SCS_SIZE 0x1000u
 
-#define CPUID_CORTEX_M3_R2P1 0x412FC231u
+/* ARM (0x41), variant 2, ARMv7-M (0xF), Cortex-M3 (0xC23), revision 1 */
+#define CPUID_CORTEX_M3_R2P1 (0x41u << 24 | 2u << 20 | 0xFu << 16 | 0xC23u << 4 | 1u)
 
 /* CFSR bits */
 #define CFSR_IACCVIOL BIT(0)

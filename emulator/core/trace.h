@@ -7,8 +7,8 @@
  *                  RAM: machine_add_area), with a histogram at the end
  * Nothing costs anything when off: exceptions test one pointer, MMIO
  * tracing is a flag per device, sampling is a clock event. */
-#ifndef PHOTON_TRACE_H
-#define PHOTON_TRACE_H
+#ifndef CORE_TRACE_H
+#define CORE_TRACE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
  * (emulator/usbhost.c) sets the callbacks through which the device tells it
  * that the pull-up changed or that an endpoint may now accept a transaction
  * it NAKed before (so the host retries on events, never by polling). */
-#ifndef PHOTON_USBPORT_H
-#define PHOTON_USBPORT_H
+#ifndef CORE_USBPORT_H
+#define CORE_USBPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -26,13 +26,24 @@ double wall_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-void runner_init(runner *r, session *s)
+void runner_init(runner *r)
 {
     memset(r, 0, sizeof(*r));
-    r->s = s;
     r->speed = 1;
     r->slice_ps = 100 * PS_PER_MS;
-    r->saved_resets = s->p->m->reset_count;
+}
+
+int runner_add_machine(runner *r, machine *m)
+{
+    if (r->nm >= RUNNER_MAX_MACHINES)
+        return -1;
+    r->m[r->nm++] = m;
+    return 0;
+}
+
+uint64_t runner_now(const runner *r)
+{
+    return r->nm ? machine_now(r->m[0]) : 0;
 }
 
 void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx)
@@ -60,47 +71,52 @@ static bool poll_all(runner *r, int wait_ms)
 /* How long the wall clock is ahead of virtual time (realtime pacing). */
 static double ahead(runner *r)
 {
-    machine *m = r->s->p->m;
-    double virt = (double)(machine_now(m) - r->virt0) / PS_PER_S / r->speed;
+    double virt = (double)(runner_now(r) - r->virt0) / PS_PER_S / r->speed;
     return virt - (wall_seconds() - r->wall0);
+}
+
+/* Every machine up to `until`; the first failure ends the slice. */
+static stop_reason run_slice(runner *r, uint64_t until)
+{
+    stop_reason why = STOP_NONE;
+    for (int i = 0; i < r->nm; i++) {
+        stop_reason w = machine_run(r->m[i], until);
+        if (w == STOP_ERROR)
+            return w;
+        if (w == STOP_REQUEST || why == STOP_NONE)
+            why = w;
+    }
+    return why;
 }
 
 stop_reason runner_run(runner *r, uint64_t deadline)
 {
-    machine *m = r->s->p->m;
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     r->stop = false;
     r->wall0 = wall_seconds();
-    r->virt0 = machine_now(m);
+    r->virt0 = runner_now(r);
     stop_reason why = STOP_NONE;
-    char err[512];
     while (!interrupted && !r->stop) {
         if (r->halted) {
             poll_all(r, 50);
             r->wall0 = wall_seconds();
-            r->virt0 = machine_now(m);
+            r->virt0 = runner_now(r);
             continue;
         }
-        uint64_t now = machine_now(m);
+        uint64_t now = runner_now(r);
         if (now >= deadline) {
             why = STOP_DEADLINE;
             break;
         }
         uint64_t until = deadline - now < r->slice_ps ? deadline : now + r->slice_ps;
-        why = machine_run(m, until);
+        why = run_slice(r, until);
         if (why == STOP_ERROR)
             break;
         if (why == STOP_REQUEST && r->stop)
             break;
-        if (m->reset_count != r->saved_resets) {
-            /* keep the state file current: a firmware update or new keys */
-            r->saved_resets = m->reset_count;
-            if (session_save(r->s, err, sizeof(err)))
-                fprintf(stderr, "photon-sim: %s\n", err);
-        }
         int wait = 0;
         if (r->realtime) {
             double a = ahead(r);

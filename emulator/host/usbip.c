@@ -32,7 +32,7 @@ typedef struct sock_conn {
 
 static machine *M(usb_link *l)
 {
-    return l->r->s->p->m;
+    return l->m;
 }
 
 static void say(usb_link *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -404,7 +404,8 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
 
 /* ---- public ----------------------------------------------------------- */
 
-usb_link *usb_link_start(runner *r, const usb_link_opts *o, char *err, size_t errlen)
+usb_link *usb_link_start(runner *r, machine *m, usb_port *port, const usb_link_opts *o,
+                         char *err, size_t errlen)
 {
     usb_link *l = calloc(1, sizeof(*l));
     if (!l) {
@@ -412,6 +413,7 @@ usb_link *usb_link_start(runner *r, const usb_link_opts *o, char *err, size_t er
         return NULL;
     }
     l->r = r;
+    l->m = m;
     l->listen_fd = -1;
     l->port = -1;
     l->announce = o->announce;
@@ -424,8 +426,7 @@ usb_link *usb_link_start(runner *r, const usb_link_opts *o, char *err, size_t er
             return NULL;
         }
     }
-    photon *p = r->s->p;
-    usbhost_init(&l->host, p->m, &p->otg.port);
+    usbhost_init(&l->host, m, port);
     usbhost_listen(&l->host, host_event, l);
     usbip_backend be = {be_device, be_submit, be_cancel, be_port_reset, l};
     usbip_proto_init(&l->proto, &be);

@@ -1,5 +1,5 @@
-/* The Photon's USB cable to the outside: a host controller model on the
- * OTG_HS port (usbhost.h) and a USB/IP server on TCP (Linux's usbip
+/* A device's USB cable to the outside: a host controller model on its USB
+ * port (usbhost.h, usbport.h) and a USB/IP server on TCP (Linux's usbip
  * protocol), so that `usbip attach` or the userspace libusb shim in tools/
  * (`photon-sim usb -- dfu-util ...`) reach the emulated device. Also runs
  * host commands (dfu-util through the shim) for scenario steps.
@@ -20,9 +20,9 @@
  * its own timeout. The same holds with --realtime (or the window): its
  * pacing restarts after a transfer instead of making up for the lead.
  *
- * Scenario steps (emulator/scenario_usb_steps.c uses this; so does
+ * Scenario steps (emulator/scenario/scenario_usb_steps.c uses this; so does
  * tests/unit/test_usb_link.c, without the scenario runner):
- *   once, after runner_init:  l = usb_link_start(&r, &(usb_link_opts){.port = 0}, ...)
+ *   once, after runner_init:  l = usb_link_start(&r, m, port, &(usb_link_opts){.port = 0}, ...)
  *   usb-attached [timeout]:   ok = usb_link_wait_attached(l, true, now + timeout)
  *   usb-detached [timeout]:   ok = usb_link_wait_attached(l, false, now + timeout)
  *   dfu ARGS:                 c = usb_command_start(l, {"dfu-util", ARGS..., NULL}, dir, echo, ...)
@@ -69,6 +69,7 @@ struct usb_command {
 
 struct usb_link {
     runner *r;
+    machine *m;
     usbhost host;
     usbip_proto proto;
     int listen_fd;
@@ -89,10 +90,11 @@ struct usb_link {
     uint64_t clients, urbs;
 };
 
-/* Plug the cable into the runner's Photon and (port >= 0) start the USB/IP
- * server. The link lives as long as the runner (its poller stays
- * registered). Returns NULL with a message on failure. */
-usb_link *usb_link_start(runner *r, const usb_link_opts *o, char *err, size_t errlen);
+/* Plug the cable into a device's USB port (on machine `m`, run by `r`)
+ * and (port >= 0) start the USB/IP server. The link lives as long as the
+ * runner (its poller stays registered). Returns NULL with a message. */
+usb_link *usb_link_start(runner *r, machine *m, usb_port *port, const usb_link_opts *o,
+                         char *err, size_t errlen);
 /* The TCP port the server listens on (useful with port 0), or -1. */
 int usb_link_port(const usb_link *l);
 /* The device is enumerated and exported (what `usb-attached` waits for). */

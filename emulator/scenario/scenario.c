@@ -42,8 +42,8 @@ struct scn {
     scenario *sc;
     const scn_run_opts *o;
     scn_result *res;
-    session s;
-    runner r;
+    world w;    /* one device */
+    session *s; /* its session */
     led_classifier lc; /* restarted at every reset */
     bool done;
     /* the timeline: patterns, resets, what the scenario did */
@@ -78,10 +78,10 @@ struct scn {
     sbuf log;
 };
 
-photon *scn_photon(scn *s) { return s->s.p; }
-session *scn_session(scn *s) { return &s->s; }
-runner *scn_runner(scn *s) { return &s->r; }
-uint64_t scn_now(scn *s) { return machine_now(s->s.p->m); }
+photon *scn_photon(scn *s) { return s->s->p; }
+session *scn_session(scn *s) { return s->s; }
+runner *scn_runner(scn *s) { return &s->w.r; }
+uint64_t scn_now(scn *s) { return machine_now(s->s->p->m); }
 const char *scn_dir(scn *s) { return s->sc->dir; }
 uint64_t scn_step_timeout(scn *s) { return s->sc->step_timeout; }
 bool scn_verbose(scn *s) { return s->o->verbose; }
@@ -221,12 +221,12 @@ static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_patte
 static void classifier_restart(scn *s)
 {
     led_classifier *c = &s->lc;
-    clock_disarm(&s->s.p->m->clock, &c->ev);
+    clock_disarm(&s->s->p->m->clock, &c->ev);
     c->n = 0;
     memset(&c->cur, 0, sizeof(c->cur));
     c->cur_since = 0;
     c->solid_reported = (size_t)-1;
-    ledc_feed(c, scn_now(s), s->s.p->led.rgb);
+    ledc_feed(c, scn_now(s), s->s->p->led.rgb);
 }
 
 static void on_reset(void *ctx, reset_kind kind)
@@ -351,8 +351,8 @@ static bool step_poll(void *ctx, runner *r, int wait_ms)
 void scn_done(scn *s)
 {
     s->done = true;
-    s->r.stop = true;
-    machine_request_stop(s->s.p->m, STOP_REQUEST);
+    s->w.r.stop = true;
+    machine_request_stop(s->s->p->m, STOP_REQUEST);
 }
 
 scn_wait scn_run_until(scn *s, uint64_t deadline)
@@ -363,7 +363,7 @@ scn_wait scn_run_until(scn *s, uint64_t deadline)
             return SCN_WAIT_DONE;
         if (scn_now(s) >= deadline)
             return SCN_WAIT_TIMEOUT;
-        stop_reason why = runner_run(&s->r, deadline);
+        stop_reason why = world_run(&s->w, deadline);
         if (why == STOP_ERROR) {
             scn_note(s, "the emulator stopped with an error at %.3f s (see the messages above)",
                      (double)scn_now(s) / PS_PER_S);
@@ -403,7 +403,7 @@ static void build_report(scn *s, const scn_step *st, size_t idx, scn_status stat
     sb_printf(r, "  timeline%s:\n", from ? " (the last entries)" : "");
     for (size_t i = from; i < s->tl_n; i++)
         sb_printf(r, "    %s\n", s->tl[i]);
-    const uint8_t *rgb = s->s.p->led.rgb;
+    const uint8_t *rgb = s->s->p->led.rgb;
     const char *cn = led_color_name(rgb);
     sb_printf(r, "  LED now:  %s (r %u, g %u, b %u)\n", cn ? cn : "off", rgb[0], rgb[1], rgb[2]);
     size_t nl = s->nlines < SERIAL_KEEP ? s->nlines : SERIAL_KEEP;
@@ -436,9 +436,9 @@ static void load_images(scn *s, bool *ok, sbuf *err)
         if (im->raw) {
             char spec[4200];
             snprintf(spec, sizeof(spec), "%s@0x%08x", im->path, im->addr);
-            rc = session_load_raw(&s->s, spec, e, sizeof(e));
+            rc = session_load_raw(s->s, spec, e, sizeof(e));
         } else {
-            rc = session_load_module(&s->s, im->path, sc->force, e, sizeof(e));
+            rc = session_load_module(s->s, im->path, sc->force, e, sizeof(e));
         }
         if (rc) {
             sb_printf(err, "%s:%d: %s\n", sc->path, im->line, e);
@@ -470,14 +470,17 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     so.fast_flash = sc->fast_flash;
     char err[1024];
     sbuf rep = {0};
-    if (session_open(&s->s, &so, err, sizeof(err))) {
+    world_init(&s->w);
+    world_device *dev = world_add(&s->w, "photon", &so, err, sizeof(err));
+    if (!dev) {
         res->status = SCN_ERROR;
         sb_printf(&rep, "%s:%d: %s\n", sc->path, sc->state ? sc->state_line : 0, err);
         res->report = sb_take(&rep);
         free(s);
         return;
     }
-    photon *p = s->s.p;
+    s->s = &dev->s;
+    photon *p = s->s->p;
     machine *m = p->m;
     m->log.mask = o->logmask ? o->logmask : m->log.mask;
     if (o->log_out)
@@ -491,7 +494,7 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     if (!ok) {
         res->status = SCN_ERROR;
         res->report = sb_take(&rep);
-        session_close(&s->s);
+        world_close(&s->w);
         free(s);
         return;
     }
@@ -499,12 +502,11 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     led_listen(&p->led, ledc_feed, &s->lc);
     ledc_listen(&s->lc, on_pattern, s);
     machine_add_reset_hook(m, on_reset, s);
-    runner_init(&s->r, &s->s);
-    s->r.realtime = o->realtime;
-    s->r.speed = o->speed > 0 ? o->speed : 1;
+    s->w.r.realtime = o->realtime;
+    s->w.r.speed = o->speed > 0 ? o->speed : 1;
     if (o->realtime)
-        s->r.slice_ps = 10 * PS_PER_MS;
-    runner_add_poller(&s->r, step_poll, s);
+        s->w.r.slice_ps = 10 * PS_PER_MS;
+    runner_add_poller(&s->w.r, step_poll, s);
     photon_device_id(p, res->device_id);
     if (o->verbose) {
         printf("%s: %s\n  device %s%s\n", sc->path, sc->name, res->device_id,
@@ -513,7 +515,7 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     }
     for (int i = 0; scenario_attach_hooks[i]; i++)
         scenario_attach_hooks[i](s);
-    session_power_on(&s->s); /* the reset hook records "power-on" */
+    world_power_on(&s->w); /* the reset hook records "power-on" */
 
     res->status = SCN_PASS;
     for (size_t i = 0; i < sc->nsteps; i++) {
@@ -563,7 +565,7 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     }
     EVP_DigestFinal_ex(h, res->led_trace_sha, NULL);
     EVP_MD_CTX_free(h);
-    if (session_save(&s->s, err, sizeof(err))) {
+    if (world_save(&s->w, err, sizeof(err))) {
         sb_printf(&rep, "%s:%d: saving the state: %s\n", sc->path, sc->state_line, err);
         if (res->status == SCN_PASS)
             res->status = SCN_ERROR;
@@ -575,7 +577,7 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     res->report = sb_take(&rep);
     res->log = sb_take(&s->log);
     ledc_free(&s->lc);
-    session_close(&s->s);
+    world_close(&s->w);
     for (size_t i = 0; i < s->tl_n; i++)
         free(s->tl[i]);
     free(s->tl);

@@ -27,6 +27,7 @@
 #include "ledpattern.h"
 #include "runner.h"
 #include "session.h"
+#include "world.h"
 
 /* ---- parsed YAML ---------------------------------------------------------- */
 

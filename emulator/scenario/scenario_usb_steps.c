@@ -42,7 +42,8 @@ static usb_link *get_link(scn *s, bool *created)
         return l;
     char err[512];
     usb_link_opts o = {.port = 0, .announce = false};
-    l = usb_link_start(scn_runner(s), &o, err, sizeof(err));
+    photon *p = scn_session(s)->p;
+    l = usb_link_start(scn_runner(s), p->m, &p->otg.port, &o, err, sizeof(err));
     if (!l) {
         scn_note(s, "USB: %s", err);
         return NULL;

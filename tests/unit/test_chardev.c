@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "emulator/core/chardev.h"
+#include "chardev.h"
 
 /* A frontend that takes `room` bytes until told otherwise. */
 typedef struct fe_probe {

@@ -1,5 +1,13 @@
 /* Virtual clock and event queue. */
-#include "harness.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
 
 static int fired[4];
 static void cb(void *arg) { fired[(intptr_t)arg]++; }

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "emulator/core/line.h"
+#include "line.h"
 
 typedef struct probe {
     int calls;

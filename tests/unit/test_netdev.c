@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "emulator/core/netdev.h"
+#include "netdev.h"
 
 typedef struct end {
     netdev *n;

@@ -33,9 +33,10 @@ static void dfu_util_through_the_link(void **state)
     assert_int_equal(session_load_module(&s, "bootloader@2.2.0", false, err, sizeof(err)), 0);
     session_power_on(&s);
     static runner r;
-    runner_init(&r, &s);
+    runner_init(&r);
+    runner_add_machine(&r, s.p->m);
     usb_link_opts o = {.port = 0};
-    usb_link *l = usb_link_start(&r, &o, err, sizeof(err));
+    usb_link *l = usb_link_start(&r, s.p->m, &s.p->otg.port, &o, err, sizeof(err));
     assert_non_null(l);
     assert_true(usb_link_port(l) > 0);
     assert_false(usb_link_attached(l));

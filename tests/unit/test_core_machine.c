@@ -1,0 +1,158 @@
+/* The core alone: a made-up Cortex-M3 chip (its memory map, interrupt
+ * names and one device from this file) runs a few instructions; linked
+ * with the core library only: no SDL, no YAML, no STM32, no Photon. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "machine.h"
+#include "trace.h"
+
+enum { ROM = 0x00000000u, RAM = 0x10000000u, TOY = 0x30000000u, IRQ_TOY = 3 };
+
+static const char *const names[8] = {"A", "B", "C", "TOY", "E", "F", "G", "H"};
+static const uint32_t sectors[] = {0, 0x4000, 0x8000};
+
+/* A device with one register: writing 1 raises its interrupt line. */
+typedef struct toy {
+    device dev;
+    uint32_t ctrl;
+    unsigned writes;
+    line irq;
+} toy;
+
+static uint32_t toy_read(device *d, uint32_t off, unsigned size)
+{
+    (void)size;
+    return off == 0 ? container_of(d, toy, dev)->ctrl : 0;
+}
+
+static void toy_write(device *d, uint32_t off, uint32_t v, unsigned size)
+{
+    toy *t = container_of(d, toy, dev);
+    (void)size;
+    if (off)
+        return;
+    t->writes++;
+    t->ctrl = v & 1;
+    line_set(&t->irq, t->ctrl);
+}
+
+static void toy_reset(device *d, reset_kind kind)
+{
+    (void)kind;
+    toy *t = container_of(d, toy, dev);
+    t->ctrl = 0;
+    line_set(&t->irq, 0);
+}
+
+static void put16(uint8_t *p, uint32_t a, uint16_t v) { memcpy(p + a, &v, 2); }
+static void put32(uint8_t *p, uint32_t a, uint32_t v) { memcpy(p + a, &v, 4); }
+
+/* Enable IRQ 3, raise it through the device, wait; the handler counts in
+ * RAM and lowers it. */
+static void program(uint8_t *rom)
+{
+    put32(rom, 0, RAM + 0x4000);          /* initial SP */
+    put32(rom, 4, 0x101);                  /* reset */
+    put32(rom, 4 * (16 + IRQ_TOY), 0x141); /* the toy's handler */
+    static const uint16_t reset[] = {
+        0x4A07, /* ldr r2, =0xE000E100 (NVIC_ISER0) */
+        0x2308, /* movs r3, #8 */
+        0x6013, /* str r3, [r2] */
+        0x4807, /* ldr r0, =TOY */
+        0x2101, /* movs r1, #1 */
+        0x6001, /* str r1, [r0] */
+        0xE7FE, /* b . */
+    };
+    static const uint16_t handler[] = {
+        0x4807, /* ldr r0, =RAM */
+        0x6801, /* ldr r1, [r0] */
+        0x3101, /* adds r1, #1 */
+        0x6001, /* str r1, [r0] */
+        0x4806, /* ldr r0, =TOY */
+        0x2100, /* movs r1, #0 */
+        0x6001, /* str r1, [r0] */
+        0x4770, /* bx lr */
+    };
+    for (unsigned i = 0; i < sizeof(reset) / 2; i++)
+        put16(rom, 0x100 + 2 * i, reset[i]);
+    put32(rom, 0x120, 0xE000E100u);
+    put32(rom, 0x124, TOY);
+    for (unsigned i = 0; i < sizeof(handler) / 2; i++)
+        put16(rom, 0x140 + 2 * i, handler[i]);
+    put32(rom, 0x160, RAM);
+    put32(rom, 0x164, TOY);
+}
+
+static void a_chip_made_of_data_runs(void **state)
+{
+    (void)state;
+    machine_config cfg = {.cpu_hz = 1000000, .nirq = 8, .prio_bits = 3, .irq_names = names,
+                          .systick_ref_div = 1};
+    char err[256];
+    machine *m = machine_new(&cfg, err, sizeof(err));
+    assert_non_null(m);
+    m->log.mask = 0;
+    uint8_t *rom = machine_add_memory(m, "rom", ROM, 0x10000, 0xFF,
+                                      UC_PROT_READ | UC_PROT_EXEC, MEM_ROM | MEM_CODE);
+    uint8_t *ram = machine_add_memory(m, "ram", RAM, 0x4000, 0, UC_PROT_ALL, MEM_RAM);
+    assert_non_null(rom);
+    assert_non_null(ram);
+    assert_int_equal(bus_set_sectors(&m->bus, "rom", sectors, 3), 0);
+    assert_int_equal(bus_add_window(&m->bus, TOY, 0x1000), 0);
+    assert_int_equal(machine_add_area(m, "program", ROM + 0x100, ROM + 0x200), 0);
+    static toy t;
+    memset(&t, 0, sizeof(t));
+    device_init(&t.dev, "TOY", TOY, 0x400, toy_read, toy_write, toy_reset, NULL);
+    assert_int_equal(machine_add_device(m, &t.dev), 0);
+    assert_int_equal(line_connect(&t.irq, machine_irq_input(m, IRQ_TOY)), 0);
+    program(rom);
+
+    machine_reset(m, RESET_POWER_ON);
+    assert_int_equal(machine_run(m, 10 * PS_PER_MS), STOP_DEADLINE);
+    uint32_t count;
+    memcpy(&count, ram, 4);
+    assert_int_equal(count, 1);     /* the handler ran once */
+    assert_int_equal(t.writes, 2);  /* raised by the program, lowered by the handler */
+    assert_int_equal(m->cpu.exceptions, 1);
+    assert_true(m->cpu.idle_ps > 9 * PS_PER_MS); /* `b .` was skipped to the deadline */
+    assert_int_equal(machine_now(m), 10 * PS_PER_MS);
+    assert_string_equal(machine_exc_name(m, 16 + IRQ_TOY), "TOY");
+    assert_string_equal(machine_exc_name(m, 15), "SysTick");
+    assert_string_equal(machine_area_name(m, 0x104), "program");
+    assert_null(machine_area_name(m, RAM));
+
+    /* RAM is cleared by a power-on, the program's sector by an erase */
+    machine_reset(m, RESET_POWER_ON);
+    memcpy(&count, ram, 4);
+    assert_int_equal(count, 0);
+    rom[0x4000] = 0x12; /* in the next sector */
+    assert_int_equal(machine_erase_sectors(m, 0x10, 0x20), 0);
+    assert_int_equal(rom[0x104], 0xFF);
+    assert_int_equal(rom[0x4000], 0x12);
+    assert_int_equal(machine_erase_sectors(m, RAM, RAM + 4), -1); /* no sectors there */
+    machine_free(m);
+}
+
+static void a_bad_configuration_is_refused(void **state)
+{
+    (void)state;
+    char err[256];
+    machine_config cfg = {.cpu_hz = 1000000, .nirq = 300, .prio_bits = 3, .systick_ref_div = 1};
+    assert_null(machine_new(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "configuration"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_chip_made_of_data_runs),
+        cmocka_unit_test(a_bad_configuration_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
