@@ -1,10 +1,9 @@
-/* The Photon board: the STM32F205 peripherals at their addresses with their
- * interrupt numbers (RM0033 table 2 and the vector table), the RCC reset
- * bits, the alternate functions used on the board, and the parts around
- * the chip: the common-anode RGB LED on PA1-PA3, the D7 LED on PA13, the
- * SETUP button on PC7 and the RESET button. */
+/* The Photon board as tables: its chip, the parts on the board with the
+ * pins they are wired to, and its flash layout. */
 #include "photon.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,147 +31,42 @@ const photon_area *photon_area_named(const char *name)
     return NULL;
 }
 
-/* EXTI line -> NVIC input. */
-static int exti_irq(int line)
+bool photon_address(const char *name, uint32_t *addr)
 {
-    static const int map[EXTI_LINES] = {
-        IRQ_EXTI0, IRQ_EXTI0 + 1, IRQ_EXTI0 + 2, IRQ_EXTI0 + 3, IRQ_EXTI0 + 4,
-        IRQ_EXTI9_5, IRQ_EXTI9_5, IRQ_EXTI9_5, IRQ_EXTI9_5, IRQ_EXTI9_5,
-        IRQ_EXTI15_10, IRQ_EXTI15_10, IRQ_EXTI15_10, IRQ_EXTI15_10, IRQ_EXTI15_10,
-        IRQ_EXTI15_10, IRQ_PVD, IRQ_RTC_ALARM, IRQ_OTG_FS_WKUP, IRQ_ETH_WKUP,
-        IRQ_OTG_HS_WKUP, IRQ_TAMP_STAMP, IRQ_RTC_WKUP,
-    };
-    return map[line];
-}
-
-/* Timer interrupts: {update, capture/compare, break, trigger}. */
-static const int tim_irqs[15][4] = {
-    [1] = {IRQ_TIM1_UP_TIM10, IRQ_TIM1_CC, IRQ_TIM1_BRK_TIM9, IRQ_TIM1_TRG_COM_TIM11},
-    [2] = {IRQ_TIM2, IRQ_TIM2, IRQ_TIM2, IRQ_TIM2},
-    [3] = {IRQ_TIM3, IRQ_TIM3, IRQ_TIM3, IRQ_TIM3},
-    [4] = {IRQ_TIM4, IRQ_TIM4, IRQ_TIM4, IRQ_TIM4},
-    [5] = {IRQ_TIM5, IRQ_TIM5, IRQ_TIM5, IRQ_TIM5},
-    [6] = {IRQ_TIM6_DAC, IRQ_TIM6_DAC, IRQ_TIM6_DAC, IRQ_TIM6_DAC},
-    [7] = {IRQ_TIM7, IRQ_TIM7, IRQ_TIM7, IRQ_TIM7},
-    [8] = {IRQ_TIM8_UP_TIM13, IRQ_TIM8_CC, IRQ_TIM8_BRK_TIM12, IRQ_TIM8_TRG_COM_TIM14},
-    [9] = {IRQ_TIM1_BRK_TIM9, IRQ_TIM1_BRK_TIM9, IRQ_TIM1_BRK_TIM9, IRQ_TIM1_BRK_TIM9},
-    [10] = {IRQ_TIM1_UP_TIM10, IRQ_TIM1_UP_TIM10, IRQ_TIM1_UP_TIM10, IRQ_TIM1_UP_TIM10},
-    [11] = {IRQ_TIM1_TRG_COM_TIM11, IRQ_TIM1_TRG_COM_TIM11, IRQ_TIM1_TRG_COM_TIM11,
-            IRQ_TIM1_TRG_COM_TIM11},
-    [12] = {IRQ_TIM8_BRK_TIM12, IRQ_TIM8_BRK_TIM12, IRQ_TIM8_BRK_TIM12, IRQ_TIM8_BRK_TIM12},
-    [13] = {IRQ_TIM8_UP_TIM13, IRQ_TIM8_UP_TIM13, IRQ_TIM8_UP_TIM13, IRQ_TIM8_UP_TIM13},
-    [14] = {IRQ_TIM8_TRG_COM_TIM14, IRQ_TIM8_TRG_COM_TIM14, IRQ_TIM8_TRG_COM_TIM14,
-            IRQ_TIM8_TRG_COM_TIM14},
-};
-
-static const int usart_irqs[7] = {0, IRQ_USART1, IRQ_USART2, IRQ_USART3,
-                                  IRQ_UART4, IRQ_UART5, IRQ_USART6};
-
-/* Timer channels on the Photon's pins (STM32F205 datasheet table 9):
- * {port, pin, af, timer, channel}. The RGB LED is the first three. */
-static const struct { int port, pin, af, tim, ch; } tim_pins[] = {
-    {PORT_A, 1, 1, 2, 2},  {PORT_A, 2, 1, 2, 3},  {PORT_A, 3, 1, 2, 4},
-    {PORT_A, 0, 2, 5, 1},  {PORT_A, 6, 2, 3, 1},  {PORT_A, 7, 2, 3, 2},
-    {PORT_A, 9, 1, 1, 2},  {PORT_A, 10, 1, 1, 3}, {PORT_B, 4, 2, 3, 1},
-    {PORT_B, 5, 2, 3, 2},  {PORT_B, 6, 2, 4, 1},  {PORT_B, 7, 2, 4, 2},
-    {PORT_B, 0, 2, 3, 3},  {PORT_B, 1, 2, 3, 4},  {PORT_C, 6, 3, 8, 1},
-};
-
-/* RCC reset bits of each model (RM0033 section 5.3). */
-static void wire_resets(photon *p)
-{
-    stm32_rcc *r = &p->rcc;
-    for (int i = 0; i < 9; i++)
-        r->reset_target[RCC_AHB1][i] = &p->gpio[i].dev;
-    r->reset_target[RCC_AHB1][12] = &p->crc.dev;
-    r->reset_target[RCC_AHB1][21] = &p->dma[0].dev;
-    r->reset_target[RCC_AHB1][22] = &p->dma[1].dev;
-    r->reset_target[RCC_AHB1][29] = &p->otg.dev;
-    r->reset_target[RCC_AHB2][6] = &p->rng.dev;
-    static const int apb1_tim[] = {2, 3, 4, 5, 6, 7, 12, 13, 14};
-    for (int i = 0; i < 9; i++)
-        r->reset_target[RCC_APB1][i] = &p->tim[apb1_tim[i]].dev;
-    r->reset_target[RCC_APB1][17] = &p->usart[2].dev;
-    r->reset_target[RCC_APB1][18] = &p->usart[3].dev;
-    r->reset_target[RCC_APB1][19] = &p->usart[4].dev;
-    r->reset_target[RCC_APB1][20] = &p->usart[5].dev;
-    r->reset_target[RCC_APB1][28] = &p->pwr.dev;
-    r->reset_target[RCC_APB2][0] = &p->tim[1].dev;
-    r->reset_target[RCC_APB2][1] = &p->tim[8].dev;
-    r->reset_target[RCC_APB2][4] = &p->usart[1].dev;
-    r->reset_target[RCC_APB2][5] = &p->usart[6].dev;
-    r->reset_target[RCC_APB2][11] = &p->sdio.dev;
-    r->reset_target[RCC_APB2][14] = &p->syscfg.dev;
-    r->reset_target[RCC_APB2][16] = &p->tim[9].dev;
-    r->reset_target[RCC_APB2][17] = &p->tim[10].dev;
-    r->reset_target[RCC_APB2][18] = &p->tim[11].dev;
-    r->backup_domain = &p->rtc.dev;
-}
-
-/* ---- board parts ---------------------------------------------------------- */
-
-static double rgb_level(void *ctx, int ch)
-{
-    photon *p = ctx;
-    pin_drive d = gpio_pin_output(&p->gpio[PORT_A], 1 + ch);
-    return d.driven ? 1.0 - d.high : 0.0; /* common anode: lit when low */
-}
-
-static double d7_level(void *ctx, int ch)
-{
-    photon *p = ctx;
-    (void)ch;
-    pin_drive d = gpio_pin_output(&p->gpio[PORT_A], 13);
-    return d.driven ? d.high : 0.0;
-}
-
-static void gpio_output_changed(void *ctx, stm32_gpio *g)
-{
-    photon *p = ctx;
-    if (g->port == PORT_A) {
-        led_update(&p->led);
-        led_update(&p->d7);
+    const photon_area *a = photon_area_named(name);
+    if (a) {
+        *addr = a->lo;
+        return true;
     }
+    return stm32f205_address(name, addr);
 }
 
-static void tim_output_changed(void *ctx)
-{
-    photon *p = ctx;
-    gpio_outputs_changed(&p->gpio[PORT_A]);
-    gpio_outputs_changed(&p->gpio[PORT_B]);
-    gpio_outputs_changed(&p->gpio[PORT_C]);
-}
-
-static void rtc_to_exti(void *ctx, int line, int level)
-{
-    photon *p = ctx;
-    exti_set_line(&p->exti, line, level);
-}
-
-static void board_reset(void *ctx, reset_kind kind)
-{
-    photon *p = ctx;
-    (void)kind;
-    /* the buttons stay as the user holds them */
-    gpio_set_external(&p->gpio[PORT_C], 7, p->setup_held ? 0 : -1);
-    led_update(&p->led);
-    led_update(&p->d7);
-}
+/* The LEDs: which pin drives each channel (schematic). The RGB LED is a
+ * common-anode part: lit while its pin is low. */
+static const struct {
+    size_t led; /* offset of the rgb_led in photon */
+    int ch;
+    const char *port;
+    int pin;
+} led_pins[] = {
+    {offsetof(photon, led), 0, "GPIOA", 1},
+    {offsetof(photon, led), 1, "GPIOA", 2},
+    {offsetof(photon, led), 2, "GPIOA", 3},
+    {offsetof(photon, d7), 0, "GPIOA", 13},
+};
 
 void photon_setup_button(photon *p, bool pressed)
 {
     p->setup_held = pressed;
-    gpio_set_external(&p->gpio[PORT_C], 7, pressed ? 0 : -1);
+    line_set(&p->setup, pressed ? 0 : LINE_FLOAT);
 }
 
 void photon_reset_button(photon *p, bool pressed)
 {
     /* NRST low resets the chip at once (the pins, and so the LED, go to
      * their reset state) and holds it there; the core starts on release. */
-    if (pressed && !p->reset_held)
-        machine_request_reset(p->m, RESET_PIN);
     p->reset_held = pressed;
-    machine_hold_in_reset(p->m, pressed);
+    line_set(&p->reset, pressed ? 0 : LINE_FLOAT);
 }
 
 void photon_power_cycle(photon *p)
@@ -195,8 +89,6 @@ uint8_t *photon_flash(photon *p)
     return stm32f205_flash(p->m);
 }
 
-/* ---- construction --------------------------------------------------------- */
-
 photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
 {
     photon *p = calloc(1, sizeof(*p));
@@ -204,139 +96,90 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    machine *m = stm32f205_machine_new(120000000u, err, errlen);
-    if (!m) {
+    stm32f205_config sc = {.hse_hz = PHOTON_HSE_HZ, .seed = cfg->seed,
+                           .fast_flash = cfg->fast_flash};
+    if (stm32f205_init(&p->soc, &sc, err, errlen)) {
         free(p);
         return NULL;
     }
-    p->m = m;
+    machine *m = p->m = p->soc.m;
     p->battery = true;
     for (int i = 0; i < photon_nlayout; i++)
         machine_add_area(m, photon_layout[i].name, photon_layout[i].lo, photon_layout[i].hi);
 
-    rcc_init(&p->rcc, PHOTON_HSE_HZ);
-    p->rcc.pwr_cr = &p->pwr.cr;
-    pwr_init(&p->pwr);
-    flash_layout fl = {
-        .base = STM32F205_FLASH_BASE, .size = STM32F205_FLASH_SIZE, .mem = photon_flash(p),
-        .sectors = stm32f205_sectors, .nsectors = STM32F205_NSECTORS,
-        .otp_base = STM32F205_OTP_BASE, .otp = photon_otp(p),
-        .optbytes = stm32f205_optbytes(m),
-    };
-    flash_init(&p->flash, &fl);
-    p->flash.instant = cfg->fast_flash;
-    line_connect(&p->flash.irq, machine_irq_input(m, IRQ_FLASH));
-    m->rom_store = flash_cpu_store;
-    m->rom_store_ctx = &p->flash;
-    exti_init(&p->exti);
-    for (int l = 0; l < EXTI_LINES; l++)
-        line_connect(&p->exti.irq[l], machine_irq_input(m, exti_irq(l)));
-    syscfg_init(&p->syscfg, &p->exti);
-    for (int i = 0; i < NPORTS; i++) {
-        gpio_init(&p->gpio[i], i);
-        p->gpio[i].on_input = syscfg_gpio_input;
-        p->gpio[i].on_input_ctx = &p->syscfg;
-        p->gpio[i].on_output = gpio_output_changed;
-        p->gpio[i].on_output_ctx = p;
-        p->syscfg.gpio[i] = &p->gpio[i];
+    led_init(&p->led, m, "rgb", 3, true);
+    led_init(&p->d7, m, "d7", 1, false);
+    int e = 0;
+    for (size_t i = 0; i < sizeof(led_pins) / sizeof(led_pins[0]) && !e; i++) {
+        device *port = stm32f205_device(&p->soc, led_pins[i].port);
+        rgb_led *led = (rgb_led *)((char *)p + led_pins[i].led);
+        line *pin = port ? device_line_out(port, "pin", led_pins[i].pin) : NULL;
+        e = !pin || line_connect(pin, led_input(led, led_pins[i].ch));
     }
-    for (int t = 1; t <= 14; t++) {
-        stm32_tim *tm = &p->tim[t];
-        tim_init(tm, t, &p->rcc);
-        line_connect(&tm->irq_up, machine_irq_input(m, tim_irqs[t][0]));
-        line_connect(&tm->irq_cc, machine_irq_input(m, tim_irqs[t][1]));
-        line_connect(&tm->irq_brk, machine_irq_input(m, tim_irqs[t][2]));
-        line_connect(&tm->irq_trg, machine_irq_input(m, tim_irqs[t][3]));
-        tm->on_output = tim_output_changed;
-        tm->on_output_ctx = p;
+    line_init(&p->setup, "SETUP", LINE_FLOAT);
+    line_init(&p->reset, "RESET", LINE_FLOAT);
+    e |= line_connect(&p->setup, device_line_in(&p->soc.gpio[PORT_C].dev, "ext", 7));
+    e |= line_connect(&p->reset, machine_nrst_input(m));
+    if (e) {
+        snprintf(err, errlen, "cannot wire the board's parts");
+        photon_free(p);
+        return NULL;
     }
-    for (size_t i = 0; i < sizeof(tim_pins) / sizeof(tim_pins[0]); i++)
-        gpio_connect_af(&p->gpio[tim_pins[i].port], tim_pins[i].pin, tim_pins[i].af,
-                        tim_channel_output, &p->tim[tim_pins[i].tim], tim_pins[i].ch);
-    rtc_init(&p->rtc, &p->rcc, &p->pwr);
-    p->rtc.exti = rtc_to_exti;
-    p->rtc.exti_ctx = p;
-    iwdg_init(&p->iwdg);
-    crc_init(&p->crc);
-    rng_init(&p->rng, cfg->seed);
-    line_connect(&p->rng.irq, machine_irq_input(m, IRQ_HASH_RNG));
-    for (int d = 0; d < 2; d++) {
-        dma_init(&p->dma[d], d + 1);
-        for (int s = 0; s < 8; s++) {
-            int irq = d == 0 ? (s < 7 ? IRQ_DMA1_S0 + s : IRQ_DMA1_S7)
-                             : (s < 5 ? IRQ_DMA2_S0 + s : IRQ_DMA2_S5 + (s - 5));
-            line_connect(&p->dma[d].irq[s], machine_irq_input(m, irq));
-        }
-    }
-    for (int u = 1; u <= 6; u++) {
-        usart_init(&p->usart[u], u, &p->rcc);
-        line_connect(&p->usart[u].irq, machine_irq_input(m, usart_irqs[u]));
-    }
-    dbgmcu_init(&p->dbgmcu);
-    bkpsram_init(&p->bkpsram, &p->pwr);
-    sdio_init(&p->sdio);
-    line_connect(&p->sdio.irq, machine_irq_input(m, IRQ_SDIO));
-    otg_init(&p->otg);
-    line_connect(&p->otg.irq, machine_irq_input(m, IRQ_OTG_HS));
-    line_connect(&p->otg.irq_ep1_out, machine_irq_input(m, IRQ_OTG_HS_EP1_OUT));
-    line_connect(&p->otg.irq_ep1_in, machine_irq_input(m, IRQ_OTG_HS_EP1_IN));
-    wire_resets(p);
-
-    device *devs[64];
-    int n = 0;
-    devs[n++] = &p->rcc.dev;
-    devs[n++] = &p->pwr.dev;
-    devs[n++] = &p->flash.dev;
-    for (int i = 0; i < NPORTS; i++)
-        devs[n++] = &p->gpio[i].dev;
-    devs[n++] = &p->exti.dev;
-    devs[n++] = &p->syscfg.dev;
-    for (int t = 1; t <= 14; t++)
-        devs[n++] = &p->tim[t].dev;
-    devs[n++] = &p->rtc.dev;
-    devs[n++] = &p->iwdg.dev;
-    devs[n++] = &p->crc.dev;
-    devs[n++] = &p->rng.dev;
-    devs[n++] = &p->dma[0].dev;
-    devs[n++] = &p->dma[1].dev;
-    for (int u = 1; u <= 6; u++)
-        devs[n++] = &p->usart[u].dev;
-    devs[n++] = &p->dbgmcu.dev;
-    devs[n++] = &p->bkpsram.dev;
-    devs[n++] = &p->sdio.dev;
-    devs[n++] = &p->otg.dev;
-    for (int i = 0; i < n; i++) {
-        if (machine_add_device(m, devs[i])) {
-            snprintf(err, errlen, "cannot place %s on the bus", devs[i]->name);
-            photon_free(p);
-            return NULL;
-        }
-    }
-
-    led_init(&p->led, m, "rgb", 3, rgb_level, p);
-    led_init(&p->d7, m, "d7", 1, d7_level, p);
-    ledc_init(&p->pattern, m);
-    led_listen(&p->led, ledc_feed, &p->pattern);
-    machine_add_reset_hook(m, board_reset, p);
-
-    /* Factory option bytes: no protection, software watchdog, BOR off. */
-    uint8_t *ob = stm32f205_optbytes(m);
-    ob[0] = 0xEC;
-    ob[1] = 0xAA;
-    ob[8] = 0xFF;
-    ob[9] = 0x0F;
-    /* OTP erased, lock bytes unlocked */
-    memset(photon_otp(p), 0xFF, STM32F205_OTP_SIZE);
     return p;
+}
+
+void photon_fresh(photon *p, uint64_t seed)
+{
+    memset(photon_flash(p), 0xFF, STM32F205_FLASH_SIZE);
+    memset(photon_otp(p), 0xFF, STM32F205_OTP_SIZE);
+    /* A unique ID in the shape of ST's: X/Y wafer position, wafer number,
+     * lot number in ASCII; derived from the seed. */
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    uint8_t *u = photon_uid(p);
+    u[0] = (uint8_t)(0x20 + (z & 0x1F));
+    u[1] = 0x00;
+    u[2] = (uint8_t)(0x20 + ((z >> 5) & 0x1F));
+    u[3] = 0x00;
+    u[4] = (uint8_t)(0x40 + ((z >> 10) & 0x07));
+    u[5] = 0x47;
+    static const char lot[] = "0123456789";
+    for (int i = 6; i < 12; i++)
+        u[i] = (uint8_t)lot[(z >> (13 + 4 * (i - 6))) % 10];
+}
+
+const char *photon_device_id(photon *p, char buf[25])
+{
+    const uint8_t *u = photon_uid(p);
+    for (int i = 0; i < 12; i++)
+        snprintf(buf + 2 * i, 3, "%02x", u[i]);
+    return buf;
+}
+
+int photon_set_device_id(photon *p, const char *hex)
+{
+    if (strlen(hex) != 24)
+        return -1;
+    uint8_t u[12];
+    for (int i = 0; i < 12; i++) {
+        unsigned v;
+        if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
+            sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -1;
+        u[i] = (uint8_t)v;
+    }
+    memcpy(photon_uid(p), u, 12);
+    return 0;
 }
 
 void photon_free(photon *p)
 {
     if (!p)
         return;
-    ledc_free(&p->pattern);
     led_free(&p->led);
     led_free(&p->d7);
-    machine_free(p->m);
+    stm32f205_free(&p->soc);
     free(p);
 }

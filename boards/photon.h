@@ -1,29 +1,14 @@
-/* The Particle Photon (PØ module: STM32F205RGY6 + BCM43362): which models
- * sit where, their interrupts, and what the pins are wired to. */
+/* The Particle Photon (PØ module: STM32F205RGY6 + BCM43362) as data: the
+ * chip, the parts on the board and which pins they are wired to (the RGB
+ * LED, the D7 LED, the SETUP and RESET buttons), and the flash layout. */
 #ifndef PHOTON_BOARD_H
 #define PHOTON_BOARD_H
 
 #include <stdint.h>
 
 #include "led.h"
-#include "ledpattern.h"
 #include "machine.h"
 #include "stm32f205.h"
-#include "crc.h"
-#include "dbgmcu.h"
-#include "dma.h"
-#include "exti.h"
-#include "flash.h"
-#include "gpio.h"
-#include "iwdg.h"
-#include "otg.h"
-#include "pwr.h"
-#include "rcc.h"
-#include "rng.h"
-#include "rtc.h"
-#include "sdio.h"
-#include "tim.h"
-#include "usart.h"
 
 #define PHOTON_HSE_HZ 26000000u
 #define PHOTON_PLATFORM_ID 6
@@ -44,8 +29,9 @@ extern const photon_area photon_layout[];
 extern const int photon_nlayout;
 /* An area by name ("system-part1"; "user-part" for "user"), or NULL. */
 const photon_area *photon_area_named(const char *name);
-
-enum { PORT_A, PORT_B, PORT_C, PORT_D, PORT_E, PORT_F, PORT_G, PORT_H, PORT_I, NPORTS };
+/* An address by a name a user may give: a flash area, a place in the chip
+ * ("OTP", "RTC_BKP3R"). */
+bool photon_address(const char *name, uint32_t *addr);
 
 typedef struct photon_config {
     uint64_t seed;
@@ -53,27 +39,12 @@ typedef struct photon_config {
 } photon_config;
 
 typedef struct photon {
-    machine *m;
-    stm32_rcc rcc;
-    stm32_pwr pwr;
-    stm32_flash flash;
-    stm32_gpio gpio[NPORTS];
-    stm32_exti exti;
-    stm32_syscfg syscfg;
-    stm32_tim tim[15]; /* [1..14] */
-    stm32_rtc rtc;
-    stm32_iwdg iwdg;
-    stm32_crc crc;
-    stm32_rng rng;
-    stm32_dma dma[2];
-    stm32_usart usart[7]; /* [1..6] */
-    stm32_dbgmcu dbgmcu;
-    stm32_bkpsram bkpsram;
-    stm32_sdio sdio;
-    stm32_otg otg; /* OTG_HS with the embedded PHY: the USB connector */
+    stm32f205 soc;
+    machine *m;    /* soc.m */
     rgb_led led;   /* the RGB LED: PA1 red, PA2 green, PA3 blue (TIM2 CH2-4) */
     rgb_led d7;    /* the small blue LED on D7 (PA13) */
-    led_classifier pattern;
+    line setup;    /* the SETUP button: pulls PC7 low while pressed */
+    line reset;    /* the RESET button: pulls NRST low while pressed */
     bool setup_held;
     bool reset_held;
     bool battery; /* VBAT powered: the backup domain survives power-off */
@@ -93,5 +64,11 @@ void photon_power_cycle(photon *p);
 uint8_t *photon_uid(photon *p);
 uint8_t *photon_otp(photon *p);
 uint8_t *photon_flash(photon *p);
+/* A new device: erased flash and OTP, a unique ID derived from `seed`. */
+void photon_fresh(photon *p, uint64_t seed);
+/* The device ID: the unique ID as 24 lower-case hex digits. */
+const char *photon_device_id(photon *p, char buf[25]);
+/* Set the unique ID from 24 hex digits; -1 if it is not that. */
+int photon_set_device_id(photon *p, const char *hex);
 
 #endif

@@ -1,12 +1,28 @@
 /* The STM32F205RG as data: its memory map, interrupt vector names, flash
- * sectors and the core's configuration (RM0033, the F205 datasheet). The
- * peripherals it places are described in stm32f205.c. */
+ * sectors, the core's configuration, and a table of the peripherals it has
+ * (which model, where, its interrupts, its RCC reset bit), the EXTI and
+ * alternate-function routing between them (RM0033, the F205 datasheet). */
 #ifndef PHOTON_STM32F205_H
 #define PHOTON_STM32F205_H
 
 #include <stdint.h>
 
+#include "crc.h"
+#include "dbgmcu.h"
+#include "dma.h"
+#include "exti.h"
+#include "flash.h"
+#include "gpio.h"
+#include "iwdg.h"
 #include "machine.h"
+#include "otg.h"
+#include "pwr.h"
+#include "rcc.h"
+#include "rng.h"
+#include "rtc.h"
+#include "sdio.h"
+#include "tim.h"
+#include "usart.h"
 
 #define STM32F205_FLASH_BASE 0x08000000u
 #define STM32F205_FLASH_SIZE (1u << 20)
@@ -42,10 +58,59 @@ enum {
     IRQ_OTG_HS, IRQ_DCMI, IRQ_CRYP, IRQ_HASH_RNG,
 };
 
+enum { PORT_A, PORT_B, PORT_C, PORT_D, PORT_E, PORT_F, PORT_G, PORT_H, PORT_I, NPORTS };
+
+/* The chip: the core and every peripheral model, placed and wired. */
+typedef struct stm32f205_config {
+    uint32_t hse_hz;  /* the board's crystal */
+    uint64_t seed;    /* the RNG's */
+    bool fast_flash;  /* erase/program without their datasheet time */
+} stm32f205_config;
+
+typedef struct stm32f205 {
+    machine *m;
+    stm32f205_config cfg;
+    stm32_rcc rcc;
+    stm32_pwr pwr;
+    stm32_flash flash;
+    stm32_gpio gpio[NPORTS];
+    stm32_exti exti;
+    stm32_syscfg syscfg;
+    stm32_tim tim[15]; /* [1..14] */
+    stm32_rtc rtc;
+    stm32_iwdg iwdg;
+    stm32_crc crc;
+    stm32_rng rng;
+    stm32_dma dma[2];
+    stm32_usart usart[7]; /* [1..6] */
+    stm32_dbgmcu dbgmcu;
+    stm32_bkpsram bkpsram;
+    stm32_sdio sdio;
+    stm32_otg otg; /* OTG_HS with the embedded full-speed PHY */
+} stm32f205;
+
+/* Build the chip. Returns 0, or -1 with a message. */
+int stm32f205_init(stm32f205 *s, const stm32f205_config *cfg, char *err, size_t errlen);
+void stm32f205_free(stm32f205 *s);
+/* A peripheral by name ("USART1", "GPIOC"), or NULL. */
+device *stm32f205_device(stm32f205 *s, const char *name);
+/* GPIO ports' reset configuration (the debug pins of ports A and B). */
+extern const gpio_config stm32f205_gpio_reset[NPORTS];
+/* Where the table places a peripheral, 0 if it has none of that name. */
+uint32_t stm32f205_base(const char *name);
+/* Named places in the chip for scenarios ("BKPSRAM", "OTP", "UID"); false if
+ * there is none such. */
+bool stm32f205_address(const char *name, uint32_t *addr);
+
 /* A machine with the F205's core configuration and memory map (flash with
  * its boot alias at 0, SRAM, system memory with OTP and the unique ID,
  * option bytes, the peripheral windows and bit-band regions). */
 machine *stm32f205_machine_new(uint32_t cpu_hz, char *err, size_t errlen);
+
+/* The memories that keep their content without power: the flash, OTP,
+ * the unique ID and the option bytes (for the state file). */
+extern const machine_area stm32f205_nonvolatile[];
+extern const int stm32f205_nnonvolatile;
 
 /* Host pointers into the memory map. */
 uint8_t *stm32f205_flash(machine *m);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devstate.h"
 #include "images.h"
 #include "module.h"
 
@@ -18,13 +19,16 @@ int session_open(session *s, const session_opts *o, char *err, size_t errlen)
     s->p = photon_new(&cfg, err, errlen);
     if (!s->p)
         return -1;
+    ledc_init(&s->pattern, s->p->m);
+    led_listen(&s->p->led, ledc_feed, &s->pattern);
     snprintf(s->state_path, sizeof(s->state_path), "%s",
              o->state_path ? o->state_path : state_default_path());
     s->save = !o->no_save;
     s->battery = !o->no_battery;
     photon_fresh(s->p, o->seed);
     if (!o->fresh) {
-        int rc = photon_state_load(s->p, s->state_path, &s->backup, err, errlen);
+        int rc = devstate_load(s->p->m, stm32f205_nonvolatile, stm32f205_nnonvolatile, false,
+                               s->state_path, &s->kept, err, errlen);
         if (rc < 0) {
             session_close(s);
             return -1;
@@ -41,6 +45,9 @@ int session_open(session *s, const session_opts *o, char *err, size_t errlen)
 
 void session_close(session *s)
 {
+    statefile_free(&s->kept);
+    if (s->p)
+        ledc_free(&s->pattern);
     photon_free(s->p);
     s->p = NULL;
 }
@@ -49,7 +56,7 @@ void session_power_on(session *s)
 {
     machine_reset(s->p->m, RESET_POWER_ON);
     if (s->existed && s->battery)
-        photon_backup_apply(s->p, &s->backup);
+        devstate_apply(s->p->m, &s->kept, false);
 }
 
 int session_load_module(session *s, const char *name, bool force, char *err,
@@ -128,5 +135,6 @@ int session_save(session *s, char *err, size_t errlen)
 {
     if (!s->save)
         return 0;
-    return photon_state_save(s->p, s->state_path, err, errlen);
+    return devstate_save(s->p->m, stm32f205_nonvolatile, stm32f205_nnonvolatile, false,
+                         s->state_path, err, errlen);
 }

@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ledpattern.h"
 #include "photon.h"
-#include "photon_state.h"
+#include "statefile.h"
 
 typedef struct session_opts {
     const char *state_path; /* NULL: the default location */
@@ -21,11 +22,12 @@ typedef struct session_opts {
 
 typedef struct session {
     photon *p;
+    led_classifier pattern; /* what the RGB LED shows, by Particle's names */
     char state_path[4096];
     bool save;
     bool existed; /* the state file was there */
     bool battery; /* restore the battery-backed domain at power-on */
-    photon_backup backup;
+    statefile kept; /* the state file as read: what the battery kept */
 } session;
 
 int session_open(session *s, const session_opts *o, char *err, size_t errlen);

@@ -7,11 +7,12 @@
 
 #include "bus.h"
 
-REG32(DR, 0x00)
-REG32(IDR, 0x04)
-REG32(CR, 0x08)
-
-static const reg_name crc_regs[] = {{A_DR, "DR"}, {A_IDR, "IDR"}, {A_CR, "CR"}, {0, NULL}};
+#define CRC_REGS(REG, REGV, REGA) \
+    REG(DR, 0x00, dr)              \
+    REG(IDR, 0x04, idr)            \
+    REGV(CR, 0x08)
+REGS_OFFSETS(CRC_REGS)
+#define REGS_T stm32_crc
 
 uint32_t crc_stm32_word(uint32_t crc, uint32_t word)
 {
@@ -60,10 +61,17 @@ static void crc_reset(device *d, reset_kind kind)
     c->idr = 0;
 }
 
-void crc_init(stm32_crc *c)
+static const reg_name crc_regs[] = {REGS_NAMES(CRC_REGS){0}};
+static const state_field crc_state[] = {REGS_STATE(CRC_REGS){0}};
+
+const device_class crc_class = {
+    .type = "stm32f2-crc", .size = 0x400, .read = crc_read, .write = crc_write,
+    .reset = crc_reset, .regs = crc_regs, .state = crc_state,
+};
+
+void crc_init(stm32_crc *c, const char *name)
 {
     memset(c, 0, sizeof(*c));
-    device_init(&c->dev, "CRC", CRC_BASE, 0x400, crc_read, crc_write,
-                crc_reset, crc_regs);
+    device_init(&c->dev, &crc_class, name);
     c->dr = 0xFFFFFFFFu;
 }

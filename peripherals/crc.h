@@ -4,14 +4,13 @@
 
 #include "device.h"
 
-#define CRC_BASE 0x40023000u
-
 typedef struct stm32_crc {
     device dev;
     uint32_t dr, idr;
 } stm32_crc;
 
-void crc_init(stm32_crc *c);
+extern const device_class crc_class;
+void crc_init(stm32_crc *c, const char *name);
 /* One 32-bit word through the STM32 CRC: poly 0x04C11DB7, MSB first. */
 uint32_t crc_stm32_word(uint32_t crc, uint32_t word);
 

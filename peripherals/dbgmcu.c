@@ -4,15 +4,13 @@
 
 #include "machine.h"
 
-REG32(IDCODE, 0x00)
-REG32(CR, 0x04)
-REG32(APB1_FZ, 0x08)
-REG32(APB2_FZ, 0x0C)
-
-static const reg_name dbgmcu_regs[] = {
-    {A_IDCODE, "IDCODE"}, {A_CR, "CR"}, {A_APB1_FZ, "APB1_FZ"},
-    {A_APB2_FZ, "APB2_FZ"}, {0, NULL},
-};
+#define DBGMCU_REGS(REG, REGV, REGA) \
+    REG(IDCODE, 0x00, idcode)         \
+    REG(CR, 0x04, cr)                 \
+    REG(APB1_FZ, 0x08, apb1_fz)       \
+    REG(APB2_FZ, 0x0C, apb2_fz)
+REGS_OFFSETS(DBGMCU_REGS)
+#define REGS_T stm32_dbgmcu
 
 static uint32_t dbgmcu_read(device *dev, uint32_t off, unsigned size)
 {
@@ -48,11 +46,18 @@ static void dbgmcu_reset(device *dev, reset_kind kind)
         d->cr = d->apb1_fz = d->apb2_fz = 0;
 }
 
-void dbgmcu_init(stm32_dbgmcu *d)
+static const reg_name dbgmcu_regs[] = {REGS_NAMES(DBGMCU_REGS){0}};
+static const state_field dbgmcu_state[] = {REGS_STATE(DBGMCU_REGS){0}};
+
+const device_class dbgmcu_class = {
+    .type = "stm32f2-dbgmcu", .size = 0x400, .read = dbgmcu_read, .write = dbgmcu_write,
+    .reset = dbgmcu_reset, .regs = dbgmcu_regs, .state = dbgmcu_state,
+};
+
+void dbgmcu_init(stm32_dbgmcu *d, const char *name)
 {
     memset(d, 0, sizeof(*d));
-    device_init(&d->dev, "DBGMCU", DBGMCU_BASE, 0x400, dbgmcu_read, dbgmcu_write,
-                dbgmcu_reset, dbgmcu_regs);
+    device_init(&d->dev, &dbgmcu_class, name);
     d->idcode = 0x20016411u; /* STM32F2xx, DEV_ID 0x411, revision X */
 }
 
@@ -70,7 +75,7 @@ static uint32_t bkpsram_read(device *dev, uint32_t off, unsigned size)
 static void bkpsram_write(device *dev, uint32_t off, uint32_t v, unsigned size)
 {
     stm32_bkpsram *b = container_of(dev, stm32_bkpsram, dev);
-    if (!b->pwr || !pwr_dbp(b->pwr)) {
+    if (!b->dbp) {
         log_msg(&dev->m->log, LOG_GUEST, "bkpsram: write without PWR_CR.DBP ignored");
         return;
     }
@@ -85,10 +90,27 @@ static void bkpsram_reset(device *dev, reset_kind kind)
         memset(b->mem, 0, sizeof(b->mem));
 }
 
-void bkpsram_init(stm32_bkpsram *b, stm32_pwr *pwr)
+static void dbp_in(void *opaque, int n, double level)
+{
+    stm32_bkpsram *b = container_of((device *)opaque, stm32_bkpsram, dev);
+    (void)n;
+    b->dbp = line_high(level);
+}
+
+#undef REGS_T
+#define REGS_T stm32_bkpsram
+static const state_field bkpsram_state[] = {STATE("MEM", mem){0}};
+static const state_keep bkpsram_keep[] = {{"MEM", 0}, {0}};
+static const line_desc bkpsram_lines[] = {LINE_IN("dbp", 1, dbp_in){0}};
+
+const device_class bkpsram_class = {
+    .type = "stm32f2-bkpsram", .size = BKPSRAM_SIZE, .read = bkpsram_read,
+    .write = bkpsram_write, .reset = bkpsram_reset, .state = bkpsram_state,
+    .keep = bkpsram_keep, .lines = bkpsram_lines,
+};
+
+void bkpsram_init(stm32_bkpsram *b, const char *name)
 {
     memset(b, 0, sizeof(*b));
-    device_init(&b->dev, "BKPSRAM", BKPSRAM_BASE, BKPSRAM_SIZE, bkpsram_read, bkpsram_write,
-                bkpsram_reset, NULL);
-    b->pwr = pwr;
+    device_init(&b->dev, &bkpsram_class, name);
 }

@@ -3,10 +3,7 @@
 #define PHOTON_DBGMCU_H
 
 #include "device.h"
-#include "pwr.h"
 
-#define DBGMCU_BASE 0xE0042000u
-#define BKPSRAM_BASE 0x40024000u
 #define BKPSRAM_SIZE 0x1000u
 
 typedef struct stm32_dbgmcu {
@@ -18,10 +15,11 @@ typedef struct stm32_dbgmcu {
 typedef struct stm32_bkpsram {
     device dev;
     uint8_t mem[BKPSRAM_SIZE];
-    stm32_pwr *pwr;
+    bool dbp; /* input "dbp": PWR_CR.DBP */
 } stm32_bkpsram;
 
-void dbgmcu_init(stm32_dbgmcu *d);
-void bkpsram_init(stm32_bkpsram *b, stm32_pwr *pwr);
+extern const device_class dbgmcu_class, bkpsram_class;
+void dbgmcu_init(stm32_dbgmcu *d, const char *name);
+void bkpsram_init(stm32_bkpsram *b, const char *name);
 
 #endif

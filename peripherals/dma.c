@@ -224,12 +224,29 @@ static void dma_reset(device *dev, reset_kind kind)
     }
 }
 
-void dma_init(stm32_dma *d, int index)
+#define REGS_T stm32_dma
+static const state_field dma_state[] = {
+    STATE_ARRAY("ISR", isr)
+    {"S%uCR", (uint32_t)offsetof(stm32_dma, s[0].cr), 4, 8, sizeof(dma_stream), NULL, NULL},
+    {"S%uNDTR", (uint32_t)offsetof(stm32_dma, s[0].ndtr), 4, 8, sizeof(dma_stream), NULL, NULL},
+    {"S%uPAR", (uint32_t)offsetof(stm32_dma, s[0].par), 4, 8, sizeof(dma_stream), NULL, NULL},
+    {"S%uM0AR", (uint32_t)offsetof(stm32_dma, s[0].m0ar), 4, 8, sizeof(dma_stream), NULL, NULL},
+    {"S%uM1AR", (uint32_t)offsetof(stm32_dma, s[0].m1ar), 4, 8, sizeof(dma_stream), NULL, NULL},
+    {"S%uFCR", (uint32_t)offsetof(stm32_dma, s[0].fcr), 4, 8, sizeof(dma_stream), NULL, NULL},
+    {0},
+};
+static const line_desc dma_lines[] = {LINE_OUTS("irq", irq){0}};
+
+const device_class dma_class = {
+    .type = "stm32f2-dma", .size = 0x400, .read = dma_read, .write = dma_write,
+    .reset = dma_reset, .regs = dma_regs, .state = dma_state, .lines = dma_lines,
+};
+
+void dma_init(stm32_dma *d, const char *name, int index)
 {
     memset(d, 0, sizeof(*d));
     d->index = index;
-    device_init(&d->dev, index == 1 ? "DMA1" : "DMA2", index == 1 ? DMA1_BASE : DMA2_BASE, 0x400, dma_read, dma_write,
-                dma_reset, dma_regs);
+    device_init(&d->dev, &dma_class, name);
     for (int n = 0; n < 8; n++)
         d->s[n].fcr = 0x21;
 }

@@ -4,8 +4,6 @@
 
 #include "device.h"
 
-#define DMA1_BASE 0x40026000u
-#define DMA2_BASE 0x40026400u
 
 typedef struct dma_stream {
     uint32_t cr, ndtr, par, m0ar, m1ar, fcr;
@@ -19,7 +17,8 @@ typedef struct stm32_dma {
     line irq[8];
 } stm32_dma;
 
-void dma_init(stm32_dma *d, int index);
+extern const device_class dma_class;
+void dma_init(stm32_dma *d, const char *name, int index);
 /* A peripheral with a DMA request on `stream`: move up to `len` bytes
  * between its data register and memory, as the stream is configured.
  * For peripheral-to-memory `buf` is read, otherwise it is filled.

@@ -5,30 +5,25 @@
 
 #include "machine.h"
 
-REG32(IMR, 0x00)
-REG32(EMR, 0x04)
-REG32(RTSR, 0x08)
-REG32(FTSR, 0x0C)
-REG32(SWIER, 0x10)
-REG32(PR, 0x14)
+#define EXTI_REGS(REG, REGV, REGA) \
+    REG(IMR, 0x00, imr)             \
+    REG(EMR, 0x04, emr)             \
+    REG(RTSR, 0x08, rtsr)           \
+    REG(FTSR, 0x0C, ftsr)           \
+    REG(SWIER, 0x10, swier)         \
+    REG(PR, 0x14, pr)
+REGS_OFFSETS(EXTI_REGS)
 
-REG32(MEMRMP, 0x00)
-REG32(PMC, 0x04)
-REG32(EXTICR1, 0x08)
-REG32(CMPCR, 0x20)
+#define SYSCFG_REGS(REG, REGV, REGA)                          \
+    REG(MEMRMP, 0x00, memrmp)                                  \
+    REG(PMC, 0x04, pmc)                                        \
+    REGA(EXTICR, "EXTICR%u", 0x08, 4, 4, 1, exticr, )         \
+    REG(CMPCR, 0x20, cmpcr)
+REGS_OFFSETS(SYSCFG_REGS)
     FIELD(CMPCR, CMP_PD, 0, 1)
     FIELD(CMPCR, READY, 8, 1)
 
 #define LINE_MASK ((1u << EXTI_LINES) - 1)
-
-static const reg_name exti_regs[] = {
-    {A_IMR, "IMR"}, {A_EMR, "EMR"}, {A_RTSR, "RTSR"}, {A_FTSR, "FTSR"},
-    {A_SWIER, "SWIER"}, {A_PR, "PR"}, {0, NULL},
-};
-static const reg_name syscfg_regs[] = {
-    {A_MEMRMP, "MEMRMP"}, {A_PMC, "PMC"}, {0x08, "EXTICR1"}, {0x0C, "EXTICR2"},
-    {0x10, "EXTICR3"}, {0x14, "EXTICR4"}, {A_CMPCR, "CMPCR"}, {0, NULL},
-};
 
 /* A line's request: pending and unmasked. Several lines share one NVIC
  * input (EXTI9_5, EXTI15_10): the SoC connects them to one. */
@@ -61,6 +56,18 @@ void exti_sync_line(stm32_exti *e, int line, int level)
 {
     if (line >= 0 && line < EXTI_LINES)
         e->level = (e->level & ~(1u << line)) | ((uint32_t)(level != 0) << line);
+}
+
+/* Inputs: "line" (edges are detected), "sync" (the level of a line whose
+ * source was switched: no edge). */
+static void line_in(void *opaque, int n, double level)
+{
+    exti_set_line(container_of((device *)opaque, stm32_exti, dev), n, line_high(level));
+}
+
+static void sync_in(void *opaque, int n, double level)
+{
+    exti_sync_line(container_of((device *)opaque, stm32_exti, dev), n, line_high(level));
 }
 
 static uint32_t exti_read(device *d, uint32_t off, unsigned size)
@@ -114,29 +121,49 @@ static void exti_reset(device *d, reset_kind kind)
     update_irqs(e);
 }
 
-void exti_init(stm32_exti *e)
+#define REGS_T stm32_exti
+static const reg_name exti_regs[] = {REGS_NAMES(EXTI_REGS){0}};
+static const state_field exti_state[] = {REGS_STATE(EXTI_REGS) STATE("level", level){0}};
+static const line_desc exti_lines[] = {
+    LINE_OUTS("irq", irq)
+    LINE_IN("line", EXTI_LINES, line_in)
+    LINE_IN("sync", EXTI_LINES, sync_in)
+    {0},
+};
+#undef REGS_T
+
+const device_class exti_class = {
+    .type = "stm32f2-exti", .size = 0x400, .read = exti_read, .write = exti_write,
+    .reset = exti_reset, .regs = exti_regs, .state = exti_state, .lines = exti_lines,
+};
+
+void exti_init(stm32_exti *e, const char *name)
 {
     memset(e, 0, sizeof(*e));
-    device_init(&e->dev, "EXTI", EXTI_BASE, 0x400, exti_read, exti_write,
-                exti_reset, exti_regs);
+    device_init(&e->dev, &exti_class, name);
 }
 
 /* ---- SYSCFG ------------------------------------------------------------ */
 
-void syscfg_gpio_input(void *ctx, int port, int pin, int level)
+/* Input "gpio" n = port * 16 + pin: a pin's level, to EXTI line `pin` when
+ * EXTICR selects the port. */
+static void gpio_in(void *opaque, int n, double level)
 {
-    stm32_syscfg *s = ctx;
+    stm32_syscfg *s = container_of((device *)opaque, stm32_syscfg, dev);
+    int port = n / 16, pin = n % 16;
+    bool high = line_high(level);
+    s->level[port] = (uint16_t)((s->level[port] & ~(1u << pin)) | ((unsigned)high << pin));
     int sel = (int)((s->exticr[pin >> 2] >> (4 * (pin & 3))) & 0xF);
     if (sel == port)
-        exti_set_line(s->exti, pin, level);
+        line_set(&s->exti[pin], high);
 }
 
 static uint32_t syscfg_read(device *d, uint32_t off, unsigned size)
 {
     stm32_syscfg *s = container_of(d, stm32_syscfg, dev);
     (void)size;
-    if (off >= A_EXTICR1 && off < A_EXTICR1 + 16)
-        return s->exticr[(off - A_EXTICR1) / 4];
+    if (off >= A_EXTICR && off < A_EXTICR + 16)
+        return s->exticr[(off - A_EXTICR) / 4];
     switch (off) {
     case A_MEMRMP: return s->memrmp;
     case A_PMC: return s->pmc;
@@ -149,14 +176,14 @@ static uint32_t syscfg_read(device *d, uint32_t off, unsigned size)
 static void syscfg_write(device *d, uint32_t off, uint32_t v, unsigned size)
 {
     stm32_syscfg *s = container_of(d, stm32_syscfg, dev);
-    if (off >= A_EXTICR1 && off < A_EXTICR1 + 16) {
-        int idx = (int)(off - A_EXTICR1) / 4;
+    if (off >= A_EXTICR && off < A_EXTICR + 16) {
+        int idx = (int)(off - A_EXTICR) / 4;
         uint32_t *r = &s->exticr[idx];
         *r = reg_merge(*r, off, v, size) & 0xFFFF;
         for (int i = 0; i < 4; i++) {
             int pin = idx * 4 + i, port = (int)((*r >> (4 * i)) & 0xF);
-            if (port < 9 && s->gpio[port])
-                exti_sync_line(s->exti, pin, gpio_pin_level(s->gpio[port], pin));
+            if (port < SYSCFG_PORTS)
+                line_set(&s->exti_sync[pin], (s->level[port] >> pin) & 1);
         }
         return;
     }
@@ -187,10 +214,27 @@ static void syscfg_reset(device *d, reset_kind kind)
     s->cmpcr = 0;
 }
 
-void syscfg_init(stm32_syscfg *s, stm32_exti *e)
+#define REGS_T stm32_syscfg
+static const reg_name syscfg_regs[] = {REGS_NAMES(SYSCFG_REGS){0}};
+static const state_field syscfg_state[] = {
+    REGS_STATE(SYSCFG_REGS)
+    STATE_ARRAY("level", level)
+    {0},
+};
+static const line_desc syscfg_lines[] = {
+    LINE_OUTS("exti", exti)
+    LINE_OUTS("exti_sync", exti_sync)
+    LINE_IN("gpio", SYSCFG_PORTS * 16, gpio_in)
+    {0},
+};
+
+const device_class syscfg_class = {
+    .type = "stm32f2-syscfg", .size = 0x400, .read = syscfg_read, .write = syscfg_write,
+    .reset = syscfg_reset, .regs = syscfg_regs, .state = syscfg_state, .lines = syscfg_lines,
+};
+
+void syscfg_init(stm32_syscfg *s, const char *name)
 {
     memset(s, 0, sizeof(*s));
-    device_init(&s->dev, "SYSCFG", SYSCFG_BASE, 0x400, syscfg_read, syscfg_write,
-                syscfg_reset, syscfg_regs);
-    s->exti = e;
+    device_init(&s->dev, &syscfg_class, name);
 }

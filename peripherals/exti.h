@@ -1,14 +1,16 @@
 /* EXTI (RM0033 section 8) and SYSCFG (section 7), which routes GPIO pins
- * to EXTI lines 0-15. */
+ * to EXTI lines 0-15.
+ * EXTI lines: outputs "irq" [23] (pending and unmasked), inputs "line"
+ * [23] (edges detected) and "sync" [23] (a level without an edge).
+ * SYSCFG lines: input "gpio" [port * 16 + pin], outputs "exti" [16] and
+ * "exti_sync" [16] (the newly selected pin's level when EXTICR changes). */
 #ifndef PHOTON_EXTI_H
 #define PHOTON_EXTI_H
 
 #include "device.h"
-#include "gpio.h"
 
-#define EXTI_BASE 0x40013C00u
-#define SYSCFG_BASE 0x40013800u
 #define EXTI_LINES 23
+#define SYSCFG_PORTS 9
 
 typedef struct stm32_exti {
     device dev;
@@ -20,17 +22,16 @@ typedef struct stm32_exti {
 typedef struct stm32_syscfg {
     device dev;
     uint32_t memrmp, pmc, exticr[4], cmpcr;
-    stm32_exti *exti;
-    stm32_gpio *gpio[9]; /* to read a pin's level when EXTICR changes */
+    uint16_t level[SYSCFG_PORTS]; /* the pins' levels, as last heard */
+    line exti[16], exti_sync[16];
 } stm32_syscfg;
 
-void exti_init(stm32_exti *e);
+extern const device_class exti_class, syscfg_class;
+void exti_init(stm32_exti *e, const char *name);
 /* An input line changed level (edges are detected here). */
 void exti_set_line(stm32_exti *e, int line, int level);
 /* Take a line's level without an edge (its source was switched). */
 void exti_sync_line(stm32_exti *e, int line, int level);
-void syscfg_init(stm32_syscfg *s, stm32_exti *e);
-/* GPIO input change, routed through EXTICR. Usable as gpio on_input. */
-void syscfg_gpio_input(void *ctx, int port, int pin, int level);
+void syscfg_init(stm32_syscfg *s, const char *name);
 
 #endif

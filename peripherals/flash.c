@@ -13,10 +13,15 @@
 
 #include "machine.h"
 
-REG32(ACR, 0x00)
-REG32(KEYR, 0x04)
-REG32(OPTKEYR, 0x08)
-REG32(SR, 0x0C)
+#define FLASH_REGS(REG, REGV, REGA) \
+    REG(ACR, 0x00, acr)              \
+    REGV(KEYR, 0x04)                 \
+    REGV(OPTKEYR, 0x08)              \
+    REG(SR, 0x0C, sr)                \
+    REG(CR, 0x10, cr)                \
+    REG(OPTCR, 0x14, optcr)
+REGS_OFFSETS(FLASH_REGS)
+#define REGS_T stm32_flash
     FIELD(SR, EOP, 0, 1)
     FIELD(SR, OPERR, 1, 1)
     FIELD(SR, WRPERR, 4, 1)
@@ -24,7 +29,6 @@ REG32(SR, 0x0C)
     FIELD(SR, PGPERR, 6, 1)
     FIELD(SR, PGSERR, 7, 1)
     FIELD(SR, BSY, 16, 1)
-REG32(CR, 0x10)
     FIELD(CR, PG, 0, 1)
     FIELD(CR, SER, 1, 1)
     FIELD(CR, MER, 2, 1)
@@ -34,7 +38,6 @@ REG32(CR, 0x10)
     FIELD(CR, EOPIE, 24, 1)
     FIELD(CR, ERRIE, 25, 1)
     FIELD(CR, LOCK, 31, 1)
-REG32(OPTCR, 0x14)
     FIELD(OPTCR, OPTLOCK, 0, 1)
     FIELD(OPTCR, OPTSTRT, 1, 1)
     FIELD(OPTCR, BOR_LEV, 2, 2)
@@ -51,10 +54,6 @@ REG32(OPTCR, 0x14)
 
 enum { OP_NONE, OP_ERASE, OP_MASS_ERASE, OP_PROGRAM, OP_OPTIONS };
 
-static const reg_name flash_regs[] = {
-    {A_ACR, "ACR"}, {A_KEYR, "KEYR"}, {A_OPTKEYR, "OPTKEYR"}, {A_SR, "SR"},
-    {A_CR, "CR"},   {A_OPTCR, "OPTCR"}, {0, NULL},
-};
 
 static uint32_t sector_start(const stm32_flash *f, int n)
 {
@@ -103,11 +102,6 @@ static bool sector_protected(stm32_flash *f, int n)
     return !(FIELD_EX32(f->optcr, OPTCR, NWRP) & (1u << n));
 }
 
-static void changed(stm32_flash *f)
-{
-    if (f->on_change)
-        f->on_change(f->on_change_ctx);
-}
 
 static void op_done(void *arg)
 {
@@ -123,7 +117,6 @@ static void op_done(void *arg)
         log_msg(&m->log, LOG_FLASH, "[%.3f ms] flash: sector %d erased (0x%08x, %u KB)",
                 (double)machine_now(m) / PS_PER_MS, f->pending_sector,
                 f->mem.base + a, n >> 10);
-        changed(f);
         break;
     }
     case OP_MASS_ERASE:
@@ -131,7 +124,6 @@ static void op_done(void *arg)
         machine_code_changed(m, f->mem.base, f->mem.base + f->mem.size);
         f->erases++;
         log_msg(&m->log, LOG_FLASH, "flash: mass erase");
-        changed(f);
         break;
     case OP_OPTIONS: {
         /* The option bytes as the flash interface reloads them. */
@@ -142,7 +134,6 @@ static void op_done(void *arg)
         f->mem.optbytes[9] = (uint8_t)(FIELD_EX32(o, OPTCR, NWRP) >> 8);
         log_msg(&m->log, LOG_FLASH, "flash: option bytes written (nWRP=0x%03x)",
                 FIELD_EX32(o, OPTCR, NWRP));
-        changed(f);
         break;
     }
     }
@@ -335,7 +326,6 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
     (void)value;
     f->programs++;
     start_op(f, OP_PROGRAM, PROGRAM_TIME_PS);
-    changed(f);
     return true;
 }
 
@@ -361,11 +351,27 @@ static void flash_reset(device *d, reset_kind kind)
     update_irq(f);
 }
 
-void flash_init(stm32_flash *f, const flash_layout *layout)
+static const reg_name flash_regs[] = {REGS_NAMES(FLASH_REGS){0}};
+static const state_field flash_state[] = {
+    REGS_STATE(FLASH_REGS)
+    STATE("key_step", key_step)
+    STATE("optkey_step", optkey_step)
+    STATE("key_fault", key_fault)
+    STATE("pending_op", pending_op)
+    STATE("pending_sector", pending_sector)
+    {0},
+};
+static const line_desc flash_lines[] = {LINE_OUT("irq", irq){0}};
+
+const device_class flash_class = {
+    .type = "stm32f2-flash", .size = 0x400, .read = flash_read, .write = flash_write,
+    .reset = flash_reset, .regs = flash_regs, .state = flash_state, .lines = flash_lines,
+};
+
+void flash_init(stm32_flash *f, const char *name, const flash_layout *layout)
 {
     memset(f, 0, sizeof(*f));
-    device_init(&f->dev, "FLASH", FLASHIF_BASE, 0x400, flash_read, flash_write,
-                flash_reset, flash_regs);
+    device_init(&f->dev, &flash_class, name);
     f->mem = *layout;
     clock_event_init(&f->done, "flash-op", op_done, f);
 }

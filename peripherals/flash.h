@@ -6,7 +6,6 @@
 #include "clock.h"
 #include "device.h"
 
-#define FLASHIF_BASE 0x40023C00u
 
 /* The memories the interface programs, from the SoC's memory map. */
 typedef struct flash_layout {
@@ -31,13 +30,11 @@ typedef struct stm32_flash {
     line irq;
     /* statistics */
     uint64_t erases, programs;
-    /* called after the flash content changed (state file saving) */
-    void (*on_change)(void *ctx);
-    void *on_change_ctx;
     bool instant; /* --fast-flash: no erase/program time */
 } stm32_flash;
 
-void flash_init(stm32_flash *f, const flash_layout *layout);
+extern const device_class flash_class;
+void flash_init(stm32_flash *f, const char *name, const flash_layout *layout);
 /* The CPU stored to flash, its alias, OTP or the option bytes. Returns
  * true when the store programs the cells (NOR: only 1 -> 0). */
 bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value);

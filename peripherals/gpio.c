@@ -7,27 +7,20 @@
 
 #include "machine.h"
 
-REG32(MODER, 0x00)
-REG32(OTYPER, 0x04)
-REG32(OSPEEDR, 0x08)
-REG32(PUPDR, 0x0C)
-REG32(IDR, 0x10)
-REG32(ODR, 0x14)
-REG32(BSRR, 0x18)
-REG32(LCKR, 0x1C)
+#define GPIO_REGS(REG, REGV, REGA) \
+    REG(MODER, 0x00, moder)         \
+    REG(OTYPER, 0x04, otyper)       \
+    REG(OSPEEDR, 0x08, ospeedr)     \
+    REG(PUPDR, 0x0C, pupdr)         \
+    REG(IDR, 0x10, idr)             \
+    REG(ODR, 0x14, odr)             \
+    REGV(BSRR, 0x18)                \
+    REG(LCKR, 0x1C, lckr)           \
+    REG(AFRL, 0x20, afr[0])         \
+    REG(AFRH, 0x24, afr[1])
+REGS_OFFSETS(GPIO_REGS)
+#define REGS_T stm32_gpio
     FIELD(LCKR, LCKK, 16, 1)
-REG32(AFRL, 0x20)
-REG32(AFRH, 0x24)
-
-static const reg_name gpio_regs[] = {
-    {A_MODER, "MODER"}, {A_OTYPER, "OTYPER"}, {A_OSPEEDR, "OSPEEDR"},
-    {A_PUPDR, "PUPDR"}, {A_IDR, "IDR"},       {A_ODR, "ODR"},
-    {A_BSRR, "BSRR"},   {A_LCKR, "LCKR"},     {A_AFRL, "AFRL"},
-    {A_AFRH, "AFRH"},   {0, NULL},
-};
-
-static const char *const names[9] = {"GPIOA", "GPIOB", "GPIOC", "GPIOD", "GPIOE",
-                                     "GPIOF", "GPIOG", "GPIOH", "GPIOI"};
 
 int gpio_pin_mode(const stm32_gpio *g, int pin)
 {
@@ -52,13 +45,16 @@ pin_drive gpio_pin_output(const stm32_gpio *g, int pin)
         d.high = v;
         return d;
     }
-    case GPIO_MODE_AF:
-        if (g->af_out[pin].fn && g->af_out[pin].af == pin_af(g, pin)) {
-            d = g->af_out[pin].fn(g->af_out[pin].ctx, g->af_out[pin].channel);
-            if (od && d.driven && d.high >= 1.0)
+    case GPIO_MODE_AF: {
+        double lv = g->af_in[pin][pin_af(g, pin)];
+        if (line_driven(lv)) {
+            d.driven = true;
+            d.high = lv;
+            if (od && d.high >= 1.0)
                 d.driven = false;
         }
         return d;
+    }
     default:
         return d;
     }
@@ -80,6 +76,8 @@ int gpio_pin_level(const stm32_gpio *g, int pin)
     return (g->idr >> pin) & 1;
 }
 
+/* Recompute the input levels and (outputs) what the pins drive; the
+ * lines of the pins that changed are set in one batch. */
 static void update(stm32_gpio *g, bool outputs)
 {
     uint16_t idr = 0;
@@ -87,32 +85,38 @@ static void update(stm32_gpio *g, bool outputs)
         idr |= (uint16_t)(compute_level(g, p) << p);
     uint16_t changed = idr ^ g->idr;
     g->idr = idr;
-    if (g->on_input)
-        for (int p = 0; p < 16; p++)
-            if (changed & (1u << p))
-                g->on_input(g->on_input_ctx, g->port, p, (idr >> p) & 1);
-    if (outputs && g->on_output)
-        g->on_output(g->on_output_ctx, g);
+    line_batch_begin();
+    for (int p = 0; p < 16; p++)
+        if (changed & (1u << p))
+            line_set(&g->in[p], (idr >> p) & 1);
+    for (int p = 0; outputs && p < 16; p++) {
+        pin_drive d = gpio_pin_output(g, p);
+        double lv = d.driven ? d.high : LINE_FLOAT;
+        if (lv != g->pin[p].level)
+            line_set(&g->pin[p], lv);
+    }
+    line_batch_end();
 }
 
-void gpio_outputs_changed(stm32_gpio *g)
+static void ext_in(void *opaque, int n, double level)
 {
-    update(g, true);
+    stm32_gpio *g = container_of((device *)opaque, stm32_gpio, dev);
+    gpio_set_external(g, n, line_driven(level) ? line_high(level) : -1);
+}
+
+static void af_in(void *opaque, int n, double level)
+{
+    stm32_gpio *g = container_of((device *)opaque, stm32_gpio, dev);
+    int pin = n / 16, af = n % 16;
+    g->af_in[pin][af] = level;
+    if (gpio_pin_mode(g, pin) == GPIO_MODE_AF && pin_af(g, pin) == af)
+        update(g, true);
 }
 
 void gpio_set_external(stm32_gpio *g, int pin, int level)
 {
     g->ext[pin] = (int8_t)(level < 0 ? -1 : level != 0);
     update(g, false);
-}
-
-void gpio_connect_af(stm32_gpio *g, int pin, int af, af_output_fn fn, void *ctx,
-                     int channel)
-{
-    g->af_out[pin].fn = fn;
-    g->af_out[pin].ctx = ctx;
-    g->af_out[pin].channel = channel;
-    g->af_out[pin].af = af;
 }
 
 static uint32_t gpio_read(device *d, uint32_t off, unsigned size)
@@ -201,10 +205,9 @@ static void gpio_reset(device *d, reset_kind kind)
 {
     stm32_gpio *g = container_of(d, stm32_gpio, dev);
     (void)kind;
-    /* PA13/14/15 and PB3/4 come up as the debug port. */
-    g->moder = g->port == 0 ? 0xA8000000u : g->port == 1 ? 0x00000280u : 0;
-    g->ospeedr = g->port == 1 ? 0x000000C0u : 0;
-    g->pupdr = g->port == 0 ? 0x64000000u : g->port == 1 ? 0x00000100u : 0;
+    g->moder = g->reset.moder;
+    g->ospeedr = g->reset.ospeedr;
+    g->pupdr = g->reset.pupdr;
     g->otyper = 0;
     g->odr = 0;
     g->lckr = 0;
@@ -212,12 +215,36 @@ static void gpio_reset(device *d, reset_kind kind)
     update(g, true);
 }
 
-void gpio_init(stm32_gpio *g, int port)
+static const reg_name gpio_regs[] = {REGS_NAMES(GPIO_REGS){0}};
+static const state_field gpio_state[] = {
+    REGS_STATE(GPIO_REGS)
+    STATE_ARRAY("ext", ext)
+    {0},
+};
+static const line_desc gpio_lines[] = {
+    LINE_OUTS("pin", pin)
+    LINE_OUTS("in", in)
+    LINE_IN("ext", 16, ext_in)
+    LINE_IN("af", 16 * 16, af_in)
+    {0},
+};
+
+const device_class gpio_class = {
+    .type = "stm32f2-gpio", .size = 0x400, .read = gpio_read, .write = gpio_write,
+    .reset = gpio_reset, .regs = gpio_regs, .state = gpio_state, .lines = gpio_lines,
+};
+
+void gpio_init(stm32_gpio *g, const char *name, const gpio_config *reset)
 {
     memset(g, 0, sizeof(*g));
-    g->port = port;
-    device_init(&g->dev, names[port], GPIO_BASE(port), 0x400, gpio_read, gpio_write,
-                gpio_reset, gpio_regs);
-    for (int p = 0; p < 16; p++)
+    device_init(&g->dev, &gpio_class, name);
+    if (reset)
+        g->reset = *reset;
+    for (int p = 0; p < 16; p++) {
         g->ext[p] = -1;
+        line_init(&g->pin[p], NULL, LINE_FLOAT);
+        line_init(&g->in[p], NULL, 0);
+        for (int a = 0; a < 16; a++)
+            g->af_in[p][a] = LINE_FLOAT;
+    }
 }

@@ -8,14 +8,13 @@
 
 #include "machine.h"
 
-REG32(KR, 0x00)
-REG32(PR, 0x04)
-REG32(RLR, 0x08)
-REG32(SR, 0x0C)
-
-static const reg_name iwdg_regs[] = {
-    {A_KR, "KR"}, {A_PR, "PR"}, {A_RLR, "RLR"}, {A_SR, "SR"}, {0, NULL},
-};
+#define IWDG_REGS(REG, REGV, REGA) \
+    REGV(KR, 0x00)                  \
+    REG(PR, 0x04, pr)               \
+    REG(RLR, 0x08, rlr)             \
+    REGV(SR, 0x0C)
+REGS_OFFSETS(IWDG_REGS)
+#define REGS_T stm32_iwdg
 
 uint64_t iwdg_timeout_ps(const stm32_iwdg *w)
 {
@@ -103,11 +102,23 @@ static void iwdg_reset(device *d, reset_kind kind)
     w->running = false;
 }
 
-void iwdg_init(stm32_iwdg *w)
+static const reg_name iwdg_regs[] = {REGS_NAMES(IWDG_REGS){0}};
+static const state_field iwdg_state[] = {
+    REGS_STATE(IWDG_REGS)
+    STATE("unlocked", unlocked)
+    STATE("running", running)
+    {0},
+};
+
+const device_class iwdg_class = {
+    .type = "stm32f2-iwdg", .size = 0x400, .read = iwdg_read, .write = iwdg_write,
+    .reset = iwdg_reset, .regs = iwdg_regs, .state = iwdg_state,
+};
+
+void iwdg_init(stm32_iwdg *w, const char *name)
 {
     memset(w, 0, sizeof(*w));
-    device_init(&w->dev, "IWDG", IWDG_BASE, 0x400, iwdg_read, iwdg_write,
-                iwdg_reset, iwdg_regs);
+    device_init(&w->dev, &iwdg_class, name);
     w->lsi_hz = 32000;
     w->rlr = 0xFFF;
     clock_event_init(&w->expire, "iwdg", expire, w);

@@ -6,8 +6,6 @@
 #include "clock.h"
 #include "device.h"
 
-#define IWDG_BASE 0x40003000u
-
 typedef struct stm32_iwdg {
     device dev;
     uint32_t pr, rlr;
@@ -17,7 +15,8 @@ typedef struct stm32_iwdg {
     uint32_t lsi_hz;
 } stm32_iwdg;
 
-void iwdg_init(stm32_iwdg *w);
+extern const device_class iwdg_class;
+void iwdg_init(stm32_iwdg *w, const char *name);
 /* Time from a reload to the reset, with the current settings. */
 uint64_t iwdg_timeout_ps(const stm32_iwdg *w);
 

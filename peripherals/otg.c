@@ -33,18 +33,58 @@
 
 #include "machine.h"
 
-REG32(GOTGCTL, 0x000)
+#define OTG_REGS(REG, REGV, REGA)                                  \
+    REG(GOTGCTL, 0x000, gotgctl)                                    \
+    REG(GOTGINT, 0x004, gotgint)                                    \
+    REG(GAHBCFG, 0x008, gahbcfg)                                    \
+    REG(GUSBCFG, 0x00C, gusbcfg)                                    \
+    REG(GRSTCTL, 0x010, grstctl)                                    \
+    REG(GINTSTS, 0x014, gintsts)                                    \
+    REG(GINTMSK, 0x018, gintmsk)                                    \
+    REGV(GRXSTSR, 0x01C)                                            \
+    REGV(GRXSTSP, 0x020)                                            \
+    REG(GRXFSIZ, 0x024, grxfsiz)                                    \
+    REG(DIEPTXF0, 0x028, dieptxf0) /* GNPTXFSIZ in host mode */    \
+    REG(GCCFG, 0x038, gccfg)                                        \
+    REG(CID, 0x03C, cid)                                            \
+    REG(HPTXFSIZ, 0x100, hptxfsiz)                                  \
+    REG(DIEPTXF1, 0x104, dieptxf[1])                                \
+    REG(DIEPTXF2, 0x108, dieptxf[2])                                \
+    REG(DIEPTXF3, 0x10C, dieptxf[3])                                \
+    REG(DIEPTXF4, 0x110, dieptxf[4])                                \
+    REG(DIEPTXF5, 0x114, dieptxf[5])                                \
+    REG(DCFG, 0x800, dcfg)                                          \
+    REG(DCTL, 0x804, dctl)                                          \
+    REG(DSTS, 0x808, dsts)                                          \
+    REG(DIEPMSK, 0x810, diepmsk)                                    \
+    REG(DOEPMSK, 0x814, doepmsk)                                    \
+    REGV(DAINT, 0x818)                                              \
+    REG(DAINTMSK, 0x81C, daintmsk)                                  \
+    REG(DVBUSDIS, 0x828, dvbusdis)                                  \
+    REG(DVBUSPULSE, 0x82C, dvbuspulse)                              \
+    REG(DTHRCTL, 0x830, dthrctl)                                    \
+    REG(DIEPEMPMSK, 0x834, diepempmsk)                              \
+    REGV(DEACHINT, 0x838)                                           \
+    REG(DEACHINTMSK, 0x83C, deachintmsk)                            \
+    REG(DIEPEACHMSK1, 0x844, diepeachmsk1)                          \
+    REG(DOEPEACHMSK1, 0x884, doepeachmsk1)                          \
+    REGA(DIEPCTL, "DIEPCTL%u", 0x900, 0x20, OTG_NEP, 0, in, .ctl)   \
+    REGA(DIEPINT, "DIEPINT%u", 0x908, 0x20, OTG_NEP, 0, in, .intr)  \
+    REGA(DIEPTSIZ, "DIEPTSIZ%u", 0x910, 0x20, OTG_NEP, 0, in, .tsiz) \
+    REGA(DOEPCTL, "DOEPCTL%u", 0xB00, 0x20, OTG_NEP, 0, out, .ctl)  \
+    REGA(DOEPINT, "DOEPINT%u", 0xB08, 0x20, OTG_NEP, 0, out, .intr) \
+    REGA(DOEPTSIZ, "DOEPTSIZ%u", 0xB10, 0x20, OTG_NEP, 0, out, .tsiz) \
+    REG(PCGCCTL, 0xE00, pcgcctl)
+REGS_OFFSETS(OTG_REGS)
+REG32(GNPTXSTS, 0x02C) /* host mode: reads 0 */
+#define REGS_T stm32_otg
     FIELD(GOTGCTL, CIDSTS, 16, 1)
     FIELD(GOTGCTL, BSVLD, 19, 1)
-REG32(GOTGINT, 0x004)
-REG32(GAHBCFG, 0x008)
     FIELD(GAHBCFG, GINT, 0, 1)
     FIELD(GAHBCFG, TXFELVL, 7, 1)
-REG32(GUSBCFG, 0x00C)
     FIELD(GUSBCFG, PHYSEL, 6, 1)
     FIELD(GUSBCFG, FHMOD, 29, 1)
     FIELD(GUSBCFG, FDMOD, 30, 1)
-REG32(GRSTCTL, 0x010)
     FIELD(GRSTCTL, CSRST, 0, 1)
     FIELD(GRSTCTL, HSRST, 1, 1)
     FIELD(GRSTCTL, FCRST, 2, 1)
@@ -53,7 +93,6 @@ REG32(GRSTCTL, 0x010)
     FIELD(GRSTCTL, TXFNUM, 6, 5)
     FIELD(GRSTCTL, DMAREQ, 30, 1)
     FIELD(GRSTCTL, AHBIDL, 31, 1)
-REG32(GINTSTS, 0x014)
     FIELD(GINTSTS, CMOD, 0, 1)
     FIELD(GINTSTS, MMIS, 1, 1)
     FIELD(GINTSTS, OTGINT, 2, 1)
@@ -72,33 +111,20 @@ REG32(GINTSTS, 0x014)
     FIELD(GINTSTS, HCINT, 25, 1)
     FIELD(GINTSTS, PTXFE, 26, 1)
     FIELD(GINTSTS, WKUINT, 31, 1)
-REG32(GINTMSK, 0x018)
-REG32(GRXSTSR, 0x01C)
-REG32(GRXSTSP, 0x020)
     FIELD(GRXSTS, EPNUM, 0, 4)
     FIELD(GRXSTS, BCNT, 4, 11)
     FIELD(GRXSTS, DPID, 15, 2)
     FIELD(GRXSTS, PKTSTS, 17, 4)
     FIELD(GRXSTS, FRMNUM, 21, 4)
-REG32(GRXFSIZ, 0x024)
-REG32(DIEPTXF0, 0x028) /* GNPTXFSIZ in host mode */
     FIELD(TXF, SA, 0, 16)
     FIELD(TXF, DEPTH, 16, 16)
-REG32(GNPTXSTS, 0x02C)
-REG32(GI2CCTL, 0x030)
-REG32(GCCFG, 0x038)
     FIELD(GCCFG, PWRDWN, 16, 1)
     FIELD(GCCFG, VBUSASEN, 18, 1)
     FIELD(GCCFG, VBUSBSEN, 19, 1)
     FIELD(GCCFG, SOFOUTEN, 20, 1)
     FIELD(GCCFG, NOVBUSSENS, 21, 1)
-REG32(CID, 0x03C)
-REG32(HPTXFSIZ, 0x100)
-REG32(DIEPTXF1, 0x104)
-REG32(DCFG, 0x800)
     FIELD(DCFG, DSPD, 0, 2)
     FIELD(DCFG, DAD, 4, 7)
-REG32(DCTL, 0x804)
     FIELD(DCTL, RWUSIG, 0, 1)
     FIELD(DCTL, SDIS, 1, 1)
     FIELD(DCTL, GINSTS, 2, 1)
@@ -108,24 +134,9 @@ REG32(DCTL, 0x804)
     FIELD(DCTL, SGONAK, 9, 1)
     FIELD(DCTL, CGONAK, 10, 1)
     FIELD(DCTL, POPRGDNE, 11, 1)
-REG32(DSTS, 0x808)
     FIELD(DSTS, SUSPSTS, 0, 1)
     FIELD(DSTS, ENUMSPD, 1, 2)
     FIELD(DSTS, FNSOF, 8, 14)
-REG32(DIEPMSK, 0x810)
-REG32(DOEPMSK, 0x814)
-REG32(DAINT, 0x818)
-REG32(DAINTMSK, 0x81C)
-REG32(DVBUSDIS, 0x828)
-REG32(DVBUSPULSE, 0x82C)
-REG32(DTHRCTL, 0x830)
-REG32(DIEPEMPMSK, 0x834)
-REG32(DEACHINT, 0x838)
-REG32(DEACHINTMSK, 0x83C)
-REG32(DIEPEACHMSK1, 0x844)
-REG32(DOEPEACHMSK1, 0x884)
-REG32(DIEPCTL0, 0x900)
-REG32(DOEPCTL0, 0xB00)
     FIELD(EPCTL, MPSIZ, 0, 11)
     FIELD(EPCTL, USBAEP, 15, 1)
     FIELD(EPCTL, DPID, 16, 1)
@@ -150,7 +161,6 @@ REG32(DOEPCTL0, 0xB00)
     FIELD(TSIZ0, INPKTCNT, 19, 2)
     FIELD(TSIZ0, OUTPKTCNT, 19, 1)
     FIELD(TSIZ0, STUPCNT, 29, 2)
-REG32(PCGCCTL, 0xE00)
 
 enum { EP_CTL = 0x00, EP_INT = 0x08, EP_TSIZ = 0x10, EP_DMA = 0x14, EP_TXFSTS = 0x18 };
 enum { PKT_GOUTNAK = 1, PKT_OUT = 2, PKT_OUT_DONE = 3, PKT_SETUP_DONE = 4, PKT_SETUP = 6 };
@@ -166,36 +176,6 @@ enum { PKT_GOUTNAK = 1, PKT_OUT = 2, PKT_OUT_DONE = 3, PKT_SETUP_DONE = 4, PKT_S
 #define DIEPINT_W1C 0x2B5Bu /* XFRC EPDISD TOC ITTXFE INEPNE TXFIFOUDRN BNA PKTDRPSTS NAK */
 #define DOEPINT_W1C 0x407Bu /* XFRC EPDISD STUP OTEPDIS B2BSTUP NYET */
 
-static const reg_name otg_regs[] = {
-    {A_GOTGCTL, "GOTGCTL"}, {A_GOTGINT, "GOTGINT"}, {A_GAHBCFG, "GAHBCFG"},
-    {A_GUSBCFG, "GUSBCFG"}, {A_GRSTCTL, "GRSTCTL"}, {A_GINTSTS, "GINTSTS"},
-    {A_GINTMSK, "GINTMSK"}, {A_GRXSTSR, "GRXSTSR"}, {A_GRXSTSP, "GRXSTSP"},
-    {A_GRXFSIZ, "GRXFSIZ"}, {A_DIEPTXF0, "DIEPTXF0"}, {A_GCCFG, "GCCFG"},
-    {A_CID, "CID"}, {A_HPTXFSIZ, "HPTXFSIZ"}, {0x104, "DIEPTXF1"},
-    {0x108, "DIEPTXF2"}, {0x10C, "DIEPTXF3"}, {0x110, "DIEPTXF4"}, {0x114, "DIEPTXF5"},
-    {A_DCFG, "DCFG"}, {A_DCTL, "DCTL"}, {A_DSTS, "DSTS"}, {A_DIEPMSK, "DIEPMSK"},
-    {A_DOEPMSK, "DOEPMSK"}, {A_DAINT, "DAINT"}, {A_DAINTMSK, "DAINTMSK"},
-    {A_DVBUSDIS, "DVBUSDIS"}, {A_DVBUSPULSE, "DVBUSPULSE"}, {A_DTHRCTL, "DTHRCTL"},
-    {A_DIEPEMPMSK, "DIEPEMPMSK"}, {A_DEACHINT, "DEACHINT"},
-    {A_DEACHINTMSK, "DEACHINTMSK"}, {A_DIEPEACHMSK1, "DIEPEACHMSK1"},
-    {A_DOEPEACHMSK1, "DOEPEACHMSK1"},
-    {0x900, "DIEPCTL0"}, {0x908, "DIEPINT0"}, {0x910, "DIEPTSIZ0"}, {0x918, "DTXFSTS0"},
-    {0x920, "DIEPCTL1"}, {0x928, "DIEPINT1"}, {0x930, "DIEPTSIZ1"}, {0x938, "DTXFSTS1"},
-    {0x940, "DIEPCTL2"}, {0x948, "DIEPINT2"}, {0x950, "DIEPTSIZ2"}, {0x958, "DTXFSTS2"},
-    {0x960, "DIEPCTL3"}, {0x968, "DIEPINT3"}, {0x970, "DIEPTSIZ3"}, {0x978, "DTXFSTS3"},
-    {0x980, "DIEPCTL4"}, {0x988, "DIEPINT4"}, {0x990, "DIEPTSIZ4"}, {0x998, "DTXFSTS4"},
-    {0x9A0, "DIEPCTL5"}, {0x9A8, "DIEPINT5"}, {0x9B0, "DIEPTSIZ5"}, {0x9B8, "DTXFSTS5"},
-    {0xB00, "DOEPCTL0"}, {0xB08, "DOEPINT0"}, {0xB10, "DOEPTSIZ0"},
-    {0xB20, "DOEPCTL1"}, {0xB28, "DOEPINT1"}, {0xB30, "DOEPTSIZ1"},
-    {0xB40, "DOEPCTL2"}, {0xB48, "DOEPINT2"}, {0xB50, "DOEPTSIZ2"},
-    {0xB60, "DOEPCTL3"}, {0xB68, "DOEPINT3"}, {0xB70, "DOEPTSIZ3"},
-    {0xB80, "DOEPCTL4"}, {0xB88, "DOEPINT4"}, {0xB90, "DOEPTSIZ4"},
-    {0xBA0, "DOEPCTL5"}, {0xBA8, "DOEPINT5"}, {0xBB0, "DOEPTSIZ5"},
-    {A_PCGCCTL, "PCGCCTL"},
-    {0x1000, "FIFO0"}, {0x2000, "FIFO1"}, {0x3000, "FIFO2"}, {0x4000, "FIFO3"},
-    {0x5000, "FIFO4"}, {0x6000, "FIFO5"},
-    {0, NULL},
-};
 
 static machine *M(stm32_otg *o)
 {
@@ -917,11 +897,37 @@ static void otg_reset(device *d, reset_kind kind)
     check_connection(o);
 }
 
-void otg_init(stm32_otg *o)
+static const reg_name otg_regs[] = {
+    REGS_NAMES(OTG_REGS)
+    {0x918, "DTXFSTS%u", 0x20, OTG_NEP, 0},
+    {0x1000, "FIFO%u", 0x1000, OTG_NEP, 0},
+    {0},
+};
+static const state_field otg_state[] = {
+    REGS_STATE(OTG_REGS)
+    STATE("rx_head", rx_head)
+    STATE("rx_count", rx_count)
+    STATE("rx_words", rx_words)
+    STATE("cur_read", cur_read)
+    STATE("connected", connected)
+    {0},
+};
+static const line_desc otg_lines[] = {
+    LINE_OUT("irq", irq)
+    LINE_OUT("ep1_out", irq_ep1_out)
+    LINE_OUT("ep1_in", irq_ep1_in)
+    {0},
+};
+
+const device_class otg_class = {
+    .type = "stm32f2-otg-hs", .size = OTG_HS_SIZE, .read = otg_read, .write = otg_write,
+    .reset = otg_reset, .regs = otg_regs, .state = otg_state, .lines = otg_lines,
+};
+
+void otg_init(stm32_otg *o, const char *name)
 {
     memset(o, 0, sizeof(*o));
-    device_init(&o->dev, "OTG_HS", OTG_HS_BASE, OTG_HS_SIZE, otg_read, otg_write,
-                otg_reset, otg_regs);
+    device_init(&o->dev, &otg_class, name);
     o->port.ops = &otg_port_ops;
     o->port.dev = o;
 }

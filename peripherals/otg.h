@@ -1,6 +1,7 @@
 /* USB OTG_HS (RM0033 section 28): the Synopsys DWC2 core in device mode,
  * full speed through the embedded PHY, slave mode (the CPU moves FIFO
- * data). The bus side is the usb_port (emulator/usbport.h): a host model
+ * data). Lines: outputs "irq" (OTG_HS global), "ep1_out", "ep1_in" (the
+ * dedicated EP1 interrupts). The bus side is the usb_port (usbport.h): a host model
  * resets the bus, sends SOFs and runs SETUP/OUT/IN transactions, which
  * this model answers from its registers and FIFOs like the core does. */
 #ifndef PHOTON_OTG_H
@@ -12,7 +13,6 @@
 #include "device.h"
 #include "usbport.h"
 
-#define OTG_HS_BASE 0x40040000u
 #define OTG_HS_SIZE 0x40000u
 #define OTG_NEP 6           /* endpoints 0-5 in each direction */
 #define OTG_FIFO_WORDS 1024 /* 4 KB of FIFO RAM */
@@ -51,14 +51,15 @@ typedef struct stm32_otg {
     otg_rx_entry cur;   /* the entry popped by GRXSTSP, being read */
     unsigned cur_read;  /* data words already read from it */
     bool connected;     /* as last reported to the host */
-    line irq;       /* OTG_HS global (77) */
-    line irq_ep1_out, irq_ep1_in; /* dedicated EP1 interrupts (74, 75) */
+    line irq;       /* OTG_HS global */
+    line irq_ep1_out, irq_ep1_in; /* dedicated EP1 interrupts */
     usb_port port;
     /* statistics */
     uint64_t setups, out_packets, in_packets, naks;
 } stm32_otg;
 
-void otg_init(stm32_otg *o);
+extern const device_class otg_class;
+void otg_init(stm32_otg *o, const char *name);
 /* D+ pull-up on: powered transceiver, device mode, no soft disconnect. */
 bool otg_pulled_up(const stm32_otg *o);
 

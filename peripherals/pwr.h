@@ -4,15 +4,16 @@
 
 #include "device.h"
 
-#define PWR_BASE 0x40007000u
 #define PWR_CR_DBP BIT(8)
 
 typedef struct stm32_pwr {
     device dev;
     uint32_t cr, csr;
+    line dbp; /* CR.DBP: backup-domain writes allowed */
 } stm32_pwr;
 
-void pwr_init(stm32_pwr *p);
+extern const device_class pwr_class;
+void pwr_init(stm32_pwr *p, const char *name);
 static inline bool pwr_dbp(const stm32_pwr *p)
 {
     return (p->cr & PWR_CR_DBP) != 0;

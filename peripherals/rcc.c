@@ -8,7 +8,32 @@
 #include "machine.h"
 #include "scs.h"
 
-REG32(CR, 0x00)
+#define RCC_REGS(REG, REGV, REGA)        \
+    REG(CR, 0x00, cr)                     \
+    REG(PLLCFGR, 0x04, pllcfgr)           \
+    REG(CFGR, 0x08, cfgr)                 \
+    REG(CIR, 0x0C, cir)                   \
+    REG(AHB1RSTR, 0x10, rstr[RCC_AHB1])   \
+    REG(AHB2RSTR, 0x14, rstr[RCC_AHB2])   \
+    REG(AHB3RSTR, 0x18, rstr[RCC_AHB3])   \
+    REG(APB1RSTR, 0x20, rstr[RCC_APB1])   \
+    REG(APB2RSTR, 0x24, rstr[RCC_APB2])   \
+    REG(AHB1ENR, 0x30, enr[RCC_AHB1])     \
+    REG(AHB2ENR, 0x34, enr[RCC_AHB2])     \
+    REG(AHB3ENR, 0x38, enr[RCC_AHB3])     \
+    REG(APB1ENR, 0x40, enr[RCC_APB1])     \
+    REG(APB2ENR, 0x44, enr[RCC_APB2])     \
+    REG(AHB1LPENR, 0x50, lpenr[RCC_AHB1]) \
+    REG(AHB2LPENR, 0x54, lpenr[RCC_AHB2]) \
+    REG(AHB3LPENR, 0x58, lpenr[RCC_AHB3]) \
+    REG(APB1LPENR, 0x60, lpenr[RCC_APB1]) \
+    REG(APB2LPENR, 0x64, lpenr[RCC_APB2]) \
+    REG(BDCR, 0x70, bdcr)                 \
+    REG(CSR, 0x74, csr)                   \
+    REG(SSCGR, 0x80, sscgr)               \
+    REG(PLLI2SCFGR, 0x84, plli2scfgr)
+REGS_OFFSETS(RCC_REGS)
+#define REGS_T stm32_rcc
     FIELD(CR, HSION, 0, 1)
     FIELD(CR, HSIRDY, 1, 1)
     FIELD(CR, HSEON, 16, 1)
@@ -17,34 +42,23 @@ REG32(CR, 0x00)
     FIELD(CR, PLLRDY, 25, 1)
     FIELD(CR, PLLI2SON, 26, 1)
     FIELD(CR, PLLI2SRDY, 27, 1)
-REG32(PLLCFGR, 0x04)
     FIELD(PLLCFGR, PLLM, 0, 6)
     FIELD(PLLCFGR, PLLN, 6, 9)
     FIELD(PLLCFGR, PLLP, 16, 2)
     FIELD(PLLCFGR, PLLSRC, 22, 1)
     FIELD(PLLCFGR, PLLQ, 24, 4)
-REG32(CFGR, 0x08)
     FIELD(CFGR, SW, 0, 2)
     FIELD(CFGR, SWS, 2, 2)
     FIELD(CFGR, HPRE, 4, 4)
     FIELD(CFGR, PPRE1, 10, 3)
     FIELD(CFGR, PPRE2, 13, 3)
     FIELD(CFGR, RTCPRE, 16, 5)
-REG32(CIR, 0x0C)
-REG32(AHB1RSTR, 0x10)
-REG32(APB2RSTR, 0x24)
-REG32(AHB1ENR, 0x30)
-REG32(APB2ENR, 0x44)
-REG32(AHB1LPENR, 0x50)
-REG32(APB2LPENR, 0x64)
-REG32(BDCR, 0x70)
     FIELD(BDCR, LSEON, 0, 1)
     FIELD(BDCR, LSERDY, 1, 1)
     FIELD(BDCR, LSEBYP, 2, 1)
     FIELD(BDCR, RTCSEL, 8, 2)
     FIELD(BDCR, RTCEN, 15, 1)
     FIELD(BDCR, BDRST, 16, 1)
-REG32(CSR, 0x74)
     FIELD(CSR, LSION, 0, 1)
     FIELD(CSR, LSIRDY, 1, 1)
     FIELD(CSR, RMVF, 24, 1)
@@ -55,18 +69,6 @@ REG32(CSR, 0x74)
     FIELD(CSR, IWDGRSTF, 29, 1)
     FIELD(CSR, WWDGRSTF, 30, 1)
     FIELD(CSR, LPWRRSTF, 31, 1)
-REG32(SSCGR, 0x80)
-REG32(PLLI2SCFGR, 0x84)
-
-static const reg_name rcc_regs[] = {
-    {A_CR, "CR"}, {A_PLLCFGR, "PLLCFGR"}, {A_CFGR, "CFGR"}, {A_CIR, "CIR"},
-    {0x10, "AHB1RSTR"}, {0x14, "AHB2RSTR"}, {0x18, "AHB3RSTR"},
-    {0x20, "APB1RSTR"}, {0x24, "APB2RSTR"}, {0x30, "AHB1ENR"},
-    {0x34, "AHB2ENR"}, {0x38, "AHB3ENR"}, {0x40, "APB1ENR"}, {0x44, "APB2ENR"},
-    {0x50, "AHB1LPENR"}, {0x54, "AHB2LPENR"}, {0x58, "AHB3LPENR"},
-    {0x60, "APB1LPENR"}, {0x64, "APB2LPENR"}, {A_BDCR, "BDCR"}, {A_CSR, "CSR"},
-    {A_SSCGR, "SSCGR"}, {A_PLLI2SCFGR, "PLLI2SCFGR"}, {0, NULL},
-};
 
 /* Offsets of the per-bus register groups: AHB1, AHB2, AHB3, APB1, APB2. */
 static const uint32_t bus_off[RCC_NBUSES] = {0x00, 0x04, 0x08, 0x10, 0x14};
@@ -187,7 +189,7 @@ static void update_ready(stm32_rcc *r)
 
 static bool dbp(const stm32_rcc *r)
 {
-    return r->pwr_cr && (*r->pwr_cr & BIT(8));
+    return r->dbp;
 }
 
 static uint32_t rcc_read(device *d, uint32_t off, unsigned size)
@@ -213,13 +215,13 @@ static uint32_t rcc_read(device *d, uint32_t off, unsigned size)
     return 0;
 }
 
-static void periph_resets(stm32_rcc *r, int b, uint32_t newly)
+/* The "rst" lines follow the xxxRSTR bits (a peripheral resets when its
+ * line goes high). */
+static void periph_resets(stm32_rcc *r, int b, uint32_t old, uint32_t now)
 {
-    for (int bit = 0; bit < 32; bit++) {
-        device *t = r->reset_target[b][bit];
-        if ((newly & (1u << bit)) && t && t->reset)
-            t->reset(t, RESET_PERIPHERAL);
-    }
+    for (int bit = 0; bit < 32; bit++)
+        if ((old ^ now) & (1u << bit))
+            line_set(&r->rst[b * 32 + bit], (now >> bit) & 1);
 }
 
 static void rcc_write(device *d, uint32_t off, uint32_t v, unsigned size)
@@ -228,8 +230,9 @@ static void rcc_write(device *d, uint32_t off, uint32_t v, unsigned size)
     for (int b = 0; b < RCC_NBUSES; b++) {
         if (off == A_AHB1RSTR + bus_off[b]) {
             v = reg_merge(r->rstr[b], off, v, size);
-            periph_resets(r, b, v & ~r->rstr[b]);
+            uint32_t old = r->rstr[b];
             r->rstr[b] = v;
+            periph_resets(r, b, old, v);
             return;
         }
         if (off == A_AHB1ENR + bus_off[b]) {
@@ -268,8 +271,8 @@ static void rcc_write(device *d, uint32_t off, uint32_t v, unsigned size)
         if (FIELD_EX32(v, BDCR, BDRST)) {
             r->bdcr = R_BDCR_BDRST_MASK;
             /* the backup domain (RTC, backup registers) resets */
-            if (r->backup_domain && r->backup_domain->reset)
-                r->backup_domain->reset(r->backup_domain, RESET_POWER_ON);
+            line_set(&r->bdrst, 1);
+            line_set(&r->bdrst, 0);
             return;
         }
         r->bdcr = v & 0x0001830Du;
@@ -313,6 +316,7 @@ static void rcc_reset(device *d, reset_kind kind)
     r->cfgr = 0;
     r->cir = 0;
     for (int b = 0; b < RCC_NBUSES; b++) {
+        periph_resets(r, b, r->rstr[b], 0);
         r->rstr[b] = 0;
         r->enr[b] = 0;
         r->lpenr[b] = lpenr_reset[b];
@@ -329,10 +333,31 @@ static void rcc_reset(device *d, reset_kind kind)
     clocks_changed(r);
 }
 
-void rcc_init(stm32_rcc *r, uint32_t hse_hz)
+static void dbp_in(void *opaque, int n, double level)
+{
+    (void)n;
+    container_of((device *)opaque, stm32_rcc, dev)->dbp = line_high(level);
+}
+
+static const reg_name rcc_regs[] = {REGS_NAMES(RCC_REGS){0}};
+static const state_field rcc_state[] = {REGS_STATE(RCC_REGS){0}};
+static const state_keep rcc_keep[] = {{"BDCR", 0}, {0}};
+static const line_desc rcc_lines[] = {
+    LINE_OUTS("rst", rst)
+    LINE_OUT("bdrst", bdrst)
+    LINE_IN("dbp", 1, dbp_in)
+    {0},
+};
+
+const device_class rcc_class = {
+    .type = "stm32f2-rcc", .size = 0x400, .read = rcc_read, .write = rcc_write,
+    .reset = rcc_reset, .regs = rcc_regs, .state = rcc_state, .keep = rcc_keep,
+    .lines = rcc_lines,
+};
+
+void rcc_init(stm32_rcc *r, const char *name, uint32_t hse_hz)
 {
     memset(r, 0, sizeof(*r));
-    device_init(&r->dev, "RCC", RCC_BASE, 0x400, rcc_read, rcc_write,
-                rcc_reset, rcc_regs);
+    device_init(&r->dev, &rcc_class, name);
     r->hse_hz = hse_hz;
 }

@@ -1,10 +1,14 @@
-/* RCC: reset and clock control (RM0033 section 5). */
+/* RCC: reset and clock control (RM0033 section 5).
+ * Lines: outputs "rst" [bus * 32 + bit] (the xxxRSTR bits: high resets the
+ * peripheral the SoC connects), "bdrst" (a pulse on BDCR.BDRST: the backup
+ * domain resets); input "dbp" (PWR_CR.DBP: BDCR writes allowed). The
+ * models clocked by the RCC ask it for their clock (rcc_pclk1, ...) and
+ * hear of changes through rcc_on_clock_change. */
 #ifndef PHOTON_RCC_H
 #define PHOTON_RCC_H
 
 #include "device.h"
 
-#define RCC_BASE 0x40023800u
 #define HSI_HZ 16000000u
 #define LSI_HZ 32000u
 #define LSE_HZ 32768u
@@ -17,19 +21,17 @@ typedef struct stm32_rcc {
     uint32_t cr, pllcfgr, cfgr, cir;
     uint32_t rstr[RCC_NBUSES], enr[RCC_NBUSES], lpenr[RCC_NBUSES];
     uint32_t bdcr, csr, sscgr, plli2scfgr;
-    /* models reset by each xxxRSTR bit (set by the board) */
-    device *reset_target[RCC_NBUSES][32];
+    line rst[RCC_NBUSES * 32];
+    line bdrst;
+    bool dbp;
     /* called when the CPU or bus clocks change */
     void (*on_clock_change[8])(void *ctx);
     void *on_clock_change_ctx[8];
     int n_on_clock_change;
-    /* reset by BDCR.BDRST (the RTC with its backup registers) */
-    device *backup_domain;
-    /* backup-domain writes need PWR_CR.DBP */
-    const uint32_t *pwr_cr;
 } stm32_rcc;
 
-void rcc_init(stm32_rcc *r, uint32_t hse_hz);
+extern const device_class rcc_class;
+void rcc_init(stm32_rcc *r, const char *name, uint32_t hse_hz);
 uint32_t rcc_sysclk(const stm32_rcc *r);
 uint32_t rcc_hclk(const stm32_rcc *r);
 uint32_t rcc_pclk1(const stm32_rcc *r);

@@ -8,16 +8,18 @@
 
 #include "machine.h"
 
-REG32(CR, 0x00)
+#define RNG_REGS(REG, REGV, REGA) \
+    REG(CR, 0x00, cr)              \
+    REGV(SR, 0x04)                 \
+    REG(DR, 0x08, dr)
+REGS_OFFSETS(RNG_REGS)
+#define REGS_T stm32_rng
     FIELD(CR, RNGEN, 2, 1)
     FIELD(CR, IE, 3, 1)
-REG32(SR, 0x04)
     FIELD(SR, DRDY, 0, 1)
-REG32(DR, 0x08)
 
 #define READY_PS (40 * PS_PER_S / 48000000u)
 
-static const reg_name rng_regs[] = {{A_CR, "CR"}, {A_SR, "SR"}, {A_DR, "DR"}, {0, NULL}};
 
 static uint32_t next_value(stm32_rng *r)
 {
@@ -104,11 +106,24 @@ static void rng_reset(device *d, reset_kind kind)
     update_irq(r);
 }
 
-void rng_init(stm32_rng *r, uint64_t seed)
+static const reg_name rng_regs[] = {REGS_NAMES(RNG_REGS){0}};
+static const state_field rng_state[] = {
+    REGS_STATE(RNG_REGS)
+    STATE("state", state)
+    STATE("ready_at", ready_at)
+    {0},
+};
+static const line_desc rng_lines[] = {LINE_OUT("irq", irq){0}};
+
+const device_class rng_class = {
+    .type = "stm32f2-rng", .size = 0x400, .read = rng_read, .write = rng_write,
+    .reset = rng_reset, .regs = rng_regs, .state = rng_state, .lines = rng_lines,
+};
+
+void rng_init(stm32_rng *r, const char *name, uint64_t seed)
 {
     memset(r, 0, sizeof(*r));
-    device_init(&r->dev, "RNG", RNG_BASE, 0x400, rng_read, rng_write,
-                rng_reset, rng_regs);
+    device_init(&r->dev, &rng_class, name);
     r->seed = seed;
     r->state = seed;
     clock_event_init(&r->ready_ev, "rng", data_ready, r);

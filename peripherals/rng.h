@@ -6,8 +6,6 @@
 #include "clock.h"
 #include "device.h"
 
-#define RNG_BASE 0x50060800u
-
 typedef struct stm32_rng {
     device dev;
     uint32_t cr, sr;
@@ -19,6 +17,7 @@ typedef struct stm32_rng {
     clock_event ready_ev; /* raises the interrupt when data becomes ready */
 } stm32_rng;
 
-void rng_init(stm32_rng *r, uint64_t seed);
+extern const device_class rng_class;
+void rng_init(stm32_rng *r, const char *name, uint64_t seed);
 
 #endif

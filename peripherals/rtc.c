@@ -13,9 +13,23 @@
 
 #include "machine.h"
 
-REG32(TR, 0x00)
-REG32(DR, 0x04)
-REG32(CR, 0x08)
+#define RTC_REGS(REG, REGV, REGA)                        \
+    REGV(TR, 0x00)                                        \
+    REGV(DR, 0x04)                                        \
+    REG(CR, 0x08, cr)                                     \
+    REG(ISR, 0x0C, isr)                                   \
+    REG(PRER, 0x10, prer)                                 \
+    REG(WUTR, 0x14, wutr)                                 \
+    REG(CALIBR, 0x18, calibr)                             \
+    REG(ALRMAR, 0x1C, alrm[0])                            \
+    REG(ALRMBR, 0x20, alrm[1])                            \
+    REGV(WPR, 0x24)                                       \
+    REG(TSTR, 0x30, tstr)                                 \
+    REG(TSDR, 0x34, tsdr)                                 \
+    REG(TAFCR, 0x40, tafcr)                               \
+    REGA(BKPR, "BKP%uR", 0x50, 4, RTC_NBKP, 0, bkp, )
+REGS_OFFSETS(RTC_REGS)
+#define REGS_T stm32_rtc
     FIELD(CR, WUCKSEL, 0, 3)
     FIELD(CR, FMT, 6, 1)
     FIELD(CR, ALRAE, 8, 1)
@@ -24,7 +38,6 @@ REG32(CR, 0x08)
     FIELD(CR, ALRAIE, 12, 1)
     FIELD(CR, ALRBIE, 13, 1)
     FIELD(CR, WUTIE, 14, 1)
-REG32(ISR, 0x0C)
     FIELD(ISR, ALRAWF, 0, 1)
     FIELD(ISR, ALRBWF, 1, 1)
     FIELD(ISR, WUTWF, 2, 1)
@@ -35,33 +48,8 @@ REG32(ISR, 0x0C)
     FIELD(ISR, ALRAF, 8, 1)
     FIELD(ISR, ALRBF, 9, 1)
     FIELD(ISR, WUTF, 10, 1)
-REG32(PRER, 0x10)
     FIELD(PRER, PREDIV_S, 0, 13)
     FIELD(PRER, PREDIV_A, 16, 7)
-REG32(WUTR, 0x14)
-REG32(CALIBR, 0x18)
-REG32(ALRMAR, 0x1C)
-REG32(ALRMBR, 0x20)
-REG32(WPR, 0x24)
-REG32(TSTR, 0x30)
-REG32(TSDR, 0x34)
-REG32(TAFCR, 0x40)
-REG32(BKP0R, 0x50)
-
-#define EXTI_ALARM 17
-#define EXTI_WAKEUP 22
-
-static const reg_name rtc_regs[] = {
-    {A_TR, "TR"}, {A_DR, "DR"}, {A_CR, "CR"}, {A_ISR, "ISR"}, {A_PRER, "PRER"},
-    {A_WUTR, "WUTR"}, {A_CALIBR, "CALIBR"}, {A_ALRMAR, "ALRMAR"},
-    {A_ALRMBR, "ALRMBR"}, {A_WPR, "WPR"}, {A_TSTR, "TSTR"}, {A_TSDR, "TSDR"},
-    {A_TAFCR, "TAFCR"}, {0x50, "BKP0R"}, {0x54, "BKP1R"}, {0x58, "BKP2R"},
-    {0x5C, "BKP3R"}, {0x60, "BKP4R"}, {0x64, "BKP5R"}, {0x68, "BKP6R"},
-    {0x6C, "BKP7R"}, {0x70, "BKP8R"}, {0x74, "BKP9R"}, {0x78, "BKP10R"},
-    {0x7C, "BKP11R"}, {0x80, "BKP12R"}, {0x84, "BKP13R"}, {0x88, "BKP14R"},
-    {0x8C, "BKP15R"}, {0x90, "BKP16R"}, {0x94, "BKP17R"}, {0x98, "BKP18R"},
-    {0x9C, "BKP19R"}, {0, NULL},
-};
 
 typedef unsigned __int128 u128;
 
@@ -236,10 +224,11 @@ static void set_dr(stm32_rtc *r, uint32_t v)
 
 /* ---- alarms and wake-up ---------------------------------------------- */
 
-static void exti(stm32_rtc *r, int line, int level)
+/* A pulse on the "alarm" or "wakeup" line (to EXTI 17, 22). */
+static void pulse(line *l)
 {
-    if (r->exti)
-        r->exti(r->exti_ctx, line, level);
+    line_set(l, 1);
+    line_set(l, 0);
 }
 
 static int alarm_hour(uint32_t a, bool fmt12)
@@ -288,8 +277,7 @@ static void alarm_fire(stm32_rtc *r, int n)
 {
     r->isr |= R_ISR_ALRAF_MASK << n;
     if (r->cr & (R_CR_ALRAIE_MASK << n)) {
-        exti(r, EXTI_ALARM, 1);
-        exti(r, EXTI_ALARM, 0);
+        pulse(&r->alarm);
     }
     arm_alarm(r, n);
 }
@@ -325,8 +313,7 @@ static void wut_fire(void *arg)
     stm32_rtc *r = arg;
     r->isr |= R_ISR_WUTF_MASK;
     if (FIELD_EX32(r->cr, CR, WUTIE)) {
-        exti(r, EXTI_WAKEUP, 1);
-        exti(r, EXTI_WAKEUP, 0);
+        pulse(&r->wakeup);
     }
     arm_wut(r);
 }
@@ -359,8 +346,8 @@ static uint32_t rtc_read(device *d, uint32_t off, unsigned size)
 {
     stm32_rtc *r = container_of(d, stm32_rtc, dev);
     (void)size;
-    if (off >= A_BKP0R && off < A_BKP0R + 4 * RTC_NBKP)
-        return r->bkp[(off - A_BKP0R) / 4];
+    if (off >= A_BKPR && off < A_BKPR + 4 * RTC_NBKP)
+        return r->bkp[(off - A_BKPR) / 4];
     switch (off) {
     case A_TR: bus_note_effect(&d->m->bus); return tr_value(r);
     case A_DR: bus_note_effect(&d->m->bus); return dr_value(r);
@@ -387,11 +374,11 @@ static uint32_t rtc_read(device *d, uint32_t off, unsigned size)
 static bool write_allowed(stm32_rtc *r, uint32_t off)
 {
     machine *m = M(r);
-    if (!r->pwr || !pwr_dbp(r->pwr)) {
+    if (!r->dbp) {
         log_msg(&m->log, LOG_GUEST, "rtc: write to +0x%02x without PWR_CR.DBP ignored", off);
         return false;
     }
-    bool keyed = off >= A_BKP0R || off == A_TAFCR || off == A_WPR || off == A_ISR;
+    bool keyed = off >= A_BKPR || off == A_TAFCR || off == A_WPR || off == A_ISR;
     if (!keyed && r->wpr_step != 2) {
         log_msg(&m->log, LOG_GUEST, "rtc: write to +0x%02x while write-protected ignored", off);
         return false;
@@ -433,8 +420,8 @@ static void rtc_write(device *d, uint32_t off, uint32_t v, unsigned size)
         v = reg_merge(0, off, v, size);
     if (!write_allowed(r, off))
         return;
-    if (off >= A_BKP0R && off < A_BKP0R + 4 * RTC_NBKP) {
-        r->bkp[(off - A_BKP0R) / 4] = v;
+    if (off >= A_BKPR && off < A_BKPR + 4 * RTC_NBKP) {
+        r->bkp[(off - A_BKPR) / 4] = v;
         return;
     }
     bool init = FIELD_EX32(r->isr, ISR, INITF);
@@ -490,13 +477,56 @@ static void rtc_reset(device *d, reset_kind kind)
     r->counting = false;
 }
 
-void rtc_init(stm32_rtc *r, stm32_rcc *rcc, stm32_pwr *pwr)
+static void dbp_in(void *opaque, int n, double level)
+{
+    (void)n;
+    container_of((device *)opaque, stm32_rtc, dev)->dbp = line_high(level);
+}
+
+/* The calendar as a state field: seconds since 2000-01-01. */
+static void time_get(device *d, void *buf)
+{
+    int64_t s = rtc_seconds(container_of(d, stm32_rtc, dev));
+    memcpy(buf, &s, sizeof(s));
+}
+
+static void time_put(device *d, const void *buf)
+{
+    int64_t s;
+    memcpy(&s, buf, sizeof(s));
+    rtc_set_seconds(container_of(d, stm32_rtc, dev), s);
+}
+
+static const reg_name rtc_regs[] = {REGS_NAMES(RTC_REGS){0}};
+static const state_field rtc_state[] = {
+    REGS_STATE(RTC_REGS)
+    STATE("wpr_step", wpr_step)
+    {"time", 0, sizeof(int64_t), 1, 0, time_get, time_put},
+    {0},
+};
+/* The backup domain the battery keeps: not the pending flags, nor INIT. */
+static const state_keep rtc_keep[] = {
+    {"BKPR", 0}, {"CR", 0}, {"ISR", ~0x3FC0u}, {"PRER", 0}, {"WUTR", 0}, {"CALIBR", 0},
+    {"ALRMAR", 0}, {"ALRMBR", 0}, {"TAFCR", 0}, {"time", 0}, {0},
+};
+static const line_desc rtc_lines[] = {
+    LINE_OUT("alarm", alarm)
+    LINE_OUT("wakeup", wakeup)
+    LINE_IN("dbp", 1, dbp_in)
+    {0},
+};
+
+const device_class rtc_class = {
+    .type = "stm32f2-rtc", .size = 0x400, .read = rtc_read, .write = rtc_write,
+    .reset = rtc_reset, .regs = rtc_regs, .state = rtc_state, .keep = rtc_keep,
+    .lines = rtc_lines,
+};
+
+void rtc_init(stm32_rtc *r, const char *name, stm32_rcc *rcc)
 {
     memset(r, 0, sizeof(*r));
-    device_init(&r->dev, "RTC", RTC_BASE, 0x400, rtc_read, rtc_write,
-                rtc_reset, rtc_regs);
+    device_init(&r->dev, &rtc_class, name);
     r->rcc = rcc;
-    r->pwr = pwr;
     r->isr = 0x00000007u;
     r->prer = 0x007F00FFu;
     r->wutr = 0xFFFF;

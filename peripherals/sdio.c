@@ -127,9 +127,30 @@ static void sdio_reset(device *d, reset_kind kind)
     update_irq(s);
 }
 
-void sdio_init(stm32_sdio *s)
+#define REGS_T stm32_sdio
+static const state_field sdio_state[] = {
+    STATE("POWER", power)
+    STATE("CLKCR", clkcr)
+    STATE("ARG", arg)
+    STATE("CMD", cmd)
+    STATE("RESPCMD", respcmd)
+    STATE_ARRAY("RESP", resp)
+    STATE("DTIMER", dtimer)
+    STATE("DLEN", dlen)
+    STATE("DCTRL", dctrl)
+    STATE("STA", sta)
+    STATE("MASK", mask)
+    {0},
+};
+static const line_desc sdio_lines[] = {LINE_OUT("irq", irq){0}};
+
+const device_class sdio_class = {
+    .type = "stm32f2-sdio", .size = 0x400, .read = sdio_read, .write = sdio_write,
+    .reset = sdio_reset, .regs = sdio_regs, .state = sdio_state, .lines = sdio_lines,
+};
+
+void sdio_init(stm32_sdio *s, const char *name)
 {
     memset(s, 0, sizeof(*s));
-    device_init(&s->dev, "SDIO", SDIO_BASE, 0x400, sdio_read, sdio_write,
-                sdio_reset, sdio_regs);
+    device_init(&s->dev, &sdio_class, name);
 }

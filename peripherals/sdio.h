@@ -6,7 +6,6 @@
 
 #include "device.h"
 
-#define SDIO_BASE 0x40012C00u
 
 /* A card behind the controller (the BCM43362 model plugs in here). */
 typedef struct sdio_card_ops {
@@ -24,6 +23,7 @@ typedef struct stm32_sdio {
     uint64_t commands;
 } stm32_sdio;
 
-void sdio_init(stm32_sdio *s);
+extern const device_class sdio_class;
+void sdio_init(stm32_sdio *s, const char *name);
 
 #endif

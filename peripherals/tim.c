@@ -16,57 +16,36 @@
 
 #include "machine.h"
 
-REG32(CR1, 0x00)
+#define TIM_REGS(REG, REGV, REGA)               \
+    REG(CR1, 0x00, cr1)                          \
+    REG(CR2, 0x04, cr2)                          \
+    REG(SMCR, 0x08, smcr)                        \
+    REG(DIER, 0x0C, dier)                        \
+    REG(SR, 0x10, sr)                            \
+    REGV(EGR, 0x14)                              \
+    REG(CCMR1, 0x18, ccmr[0])                    \
+    REG(CCMR2, 0x1C, ccmr[1])                    \
+    REG(CCER, 0x20, ccer)                        \
+    REGV(CNT, 0x24)                              \
+    REG(PSC, 0x28, psc)                          \
+    REG(ARR, 0x2C, arr)                          \
+    REG(RCR, 0x30, rcr)                          \
+    REGA(CCR, "CCR%u", 0x34, 4, 4, 1, ccr, )    \
+    REG(BDTR, 0x44, bdtr)                        \
+    REG(DCR, 0x48, dcr)                          \
+    REGV(DMAR, 0x4C)                             \
+    REG(OR, 0x50, or_)
+REGS_OFFSETS(TIM_REGS)
+#define REGS_T stm32_tim
     FIELD(CR1, CEN, 0, 1)
     FIELD(CR1, UDIS, 1, 1)
     FIELD(CR1, URS, 2, 1)
     FIELD(CR1, OPM, 3, 1)
     FIELD(CR1, DIR, 4, 1)
-REG32(CR2, 0x04)
-REG32(SMCR, 0x08)
-REG32(DIER, 0x0C)
     FIELD(DIER, UIE, 0, 1)
-REG32(SR, 0x10)
     FIELD(SR, UIF, 0, 1)
-REG32(EGR, 0x14)
     FIELD(EGR, UG, 0, 1)
-REG32(CCMR1, 0x18)
-REG32(CCMR2, 0x1C)
-REG32(CCER, 0x20)
-REG32(CNT, 0x24)
-REG32(PSC, 0x28)
-REG32(ARR, 0x2C)
-REG32(RCR, 0x30)
-REG32(CCR1, 0x34)
-REG32(BDTR, 0x44)
     FIELD(BDTR, MOE, 15, 1)
-REG32(DCR, 0x48)
-REG32(DMAR, 0x4C)
-REG32(OR, 0x50)
-
-static const reg_name tim_regs[] = {
-    {A_CR1, "CR1"},   {A_CR2, "CR2"},   {A_SMCR, "SMCR"},   {A_DIER, "DIER"},
-    {A_SR, "SR"},     {A_EGR, "EGR"},   {A_CCMR1, "CCMR1"}, {A_CCMR2, "CCMR2"},
-    {A_CCER, "CCER"}, {A_CNT, "CNT"},   {A_PSC, "PSC"},     {A_ARR, "ARR"},
-    {A_RCR, "RCR"},   {0x34, "CCR1"},   {0x38, "CCR2"},     {0x3C, "CCR3"},
-    {0x40, "CCR4"},   {A_BDTR, "BDTR"}, {A_DCR, "DCR"},     {A_DMAR, "DMAR"},
-    {A_OR, "OR"},     {0, NULL},
-};
-
-static const char *const names[15] = {
-    "", "TIM1", "TIM2", "TIM3", "TIM4", "TIM5", "TIM6", "TIM7",
-    "TIM8", "TIM9", "TIM10", "TIM11", "TIM12", "TIM13", "TIM14",
-};
-
-uint32_t tim_base(int i)
-{
-    static const uint32_t base[15] = {
-        0, 0x40010000, 0x40000000, 0x40000400, 0x40000800, 0x40000C00,
-        0x40001000, 0x40001400, 0x40010400, 0x40014000, 0x40014400,
-        0x40014800, 0x40001800, 0x40001C00, 0x40002000,
-    };
-    return base[i];
-}
 
 typedef unsigned __int128 u128;
 
@@ -218,10 +197,17 @@ static void tim_event(void *arg)
     arm(t);
 }
 
+/* The channels' output lines, set in one batch for the ones that changed. */
 static void outputs_changed(stm32_tim *t)
 {
-    if (t->on_output)
-        t->on_output(t->on_output_ctx);
+    line_batch_begin();
+    for (int ch = 1; ch <= 4; ch++) {
+        pin_drive d = tim_channel_output(t, ch);
+        double lv = d.driven ? d.high : LINE_FLOAT;
+        if (lv != t->ch[ch - 1].level)
+            line_set(&t->ch[ch - 1], lv);
+    }
+    line_batch_end();
 }
 
 static void clock_changed(void *arg)
@@ -234,9 +220,8 @@ static void clock_changed(void *arg)
     }
 }
 
-pin_drive tim_channel_output(void *ctx, int ch)
+pin_drive tim_channel_output(stm32_tim *t, int ch)
 {
-    stm32_tim *t = ctx;
     pin_drive d = {false, 0};
     if (ch < 1 || ch > t->nch)
         return d;
@@ -273,8 +258,8 @@ static uint32_t tim_read(device *d, uint32_t off, unsigned size)
 {
     stm32_tim *t = container_of(d, stm32_tim, dev);
     (void)size;
-    if (off >= A_CCR1 && off < A_CCR1 + 16)
-        return t->ccr[(off - A_CCR1) / 4];
+    if (off >= A_CCR && off < A_CCR + 16)
+        return t->ccr[(off - A_CCR) / 4];
     switch (off) {
     case A_CR1: sync_flags(t); return t->cr1;
     case A_CR2: return t->cr2;
@@ -306,8 +291,8 @@ static void tim_write(device *d, uint32_t off, uint32_t v, unsigned size)
     stm32_tim *t = container_of(d, stm32_tim, dev);
     uint32_t width = t->is32 ? 0xFFFFFFFFu : 0xFFFFu;
     sync_flags(t);
-    if (off >= A_CCR1 && off < A_CCR1 + 16) {
-        int ch = (int)(off - A_CCR1) / 4;
+    if (off >= A_CCR && off < A_CCR + 16) {
+        int ch = (int)(off - A_CCR) / 4;
         t->ccr[ch] = reg_merge(t->ccr[ch], off, v, size) & width;
         arm(t);
         outputs_changed(t);
@@ -412,21 +397,42 @@ static void tim_reset(device *d, reset_kind kind)
     outputs_changed(t);
 }
 
-void tim_init(stm32_tim *t, int index, stm32_rcc *rcc)
+static const reg_name tim_regs[] = {REGS_NAMES(TIM_REGS){0}};
+static const state_field tim_state[] = {
+    REGS_STATE(TIM_REGS)
+    STATE("anchor_ps", anchor_ps)
+    STATE("anchor_pos", anchor_pos)
+    STATE("synced_pos", synced_pos)
+    STATE("stopped_cnt", stopped_cnt)
+    {0},
+};
+static const line_desc tim_lines[] = {
+    LINE_OUT("up", irq_up)
+    LINE_OUT("cc", irq_cc)
+    LINE_OUT("brk", irq_brk)
+    LINE_OUT("trg", irq_trg)
+    LINE_OUTS("ch", ch)
+    {0},
+};
+
+const device_class tim_class = {
+    .type = "stm32f2-tim", .size = 0x400, .read = tim_read, .write = tim_write,
+    .reset = tim_reset, .regs = tim_regs, .state = tim_state, .lines = tim_lines,
+};
+
+void tim_init(stm32_tim *t, const char *name, const tim_config *cfg, stm32_rcc *rcc)
 {
     memset(t, 0, sizeof(*t));
-    t->index = index;
-    device_init(&t->dev, names[index], tim_base(index), 0x400, tim_read, tim_write,
-                tim_reset, tim_regs);
+    device_init(&t->dev, &tim_class, name);
     t->rcc = rcc;
-    t->apb = (index == 1 || index == 8 || (index >= 9 && index <= 11)) ? 2 : 1;
-    t->is32 = index == 2 || index == 5;
-    t->advanced = index == 1 || index == 8;
-    t->nch = (index == 6 || index == 7) ? 0
-           : (index == 9 || index == 12) ? 2
-           : (index == 10 || index == 11 || index == 13 || index == 14) ? 1 : 4;
+    t->apb = cfg->apb;
+    t->is32 = cfg->is32;
+    t->advanced = cfg->advanced;
+    t->nch = cfg->nch;
     t->arr = t->is32 ? 0xFFFFFFFFu : 0xFFFFu;
-    clock_event_init(&t->ev, names[index], tim_event, t);
+    for (int ch = 0; ch < 4; ch++)
+        line_init(&t->ch[ch], NULL, LINE_FLOAT);
+    clock_event_init(&t->ev, name, tim_event, t);
     if (rcc)
         rcc_on_clock_change(rcc, clock_changed, t);
 }

@@ -3,9 +3,10 @@
  * TX: a write to DR loads the shift register if it is idle (TXE stays 1)
  * or waits in DR (TXE = 0); each character takes its time on the wire
  * (start, data, parity, stop bits at the BRR baud rate), then TC is set.
- * RX: host bytes are queued and delivered one per character time; a byte
- * that arrives while RXNE is set is lost and sets ORE. Reading SR then DR
- * clears ORE. Not modelled: synchronous, LIN, IrDA, smartcard and
+ * RX: host bytes wait in the serial port (a chardev) and are taken one per
+ * character time; a byte that arrives while RXNE is set is lost and sets
+ * ORE. Reading SR then DR clears ORE. The port also hears the line coding
+ * the firmware programs (BRR, CR1.M/PCE/PS, CR2.STOP). Not modelled: synchronous, LIN, IrDA, smartcard and
  * hardware flow control; DMA requests. */
 #include "usart.h"
 
@@ -13,16 +14,22 @@
 
 #include "machine.h"
 
-REG32(SR, 0x00)
+#define USART_REGS(REG, REGV, REGA) \
+    REG(SR, 0x00, sr)                \
+    REG(DR, 0x04, dr_rx)             \
+    REG(BRR, 0x08, brr)              \
+    REG(CR1, 0x0C, cr1)              \
+    REG(CR2, 0x10, cr2)              \
+    REG(CR3, 0x14, cr3)              \
+    REG(GTPR, 0x18, gtpr)
+REGS_OFFSETS(USART_REGS)
+#define REGS_T stm32_usart
     FIELD(SR, PE, 0, 1)
     FIELD(SR, ORE, 3, 1)
     FIELD(SR, IDLE, 4, 1)
     FIELD(SR, RXNE, 5, 1)
     FIELD(SR, TC, 6, 1)
     FIELD(SR, TXE, 7, 1)
-REG32(DR, 0x04)
-REG32(BRR, 0x08)
-REG32(CR1, 0x0C)
     FIELD(CR1, RE, 2, 1)
     FIELD(CR1, TE, 3, 1)
     FIELD(CR1, IDLEIE, 4, 1)
@@ -30,36 +37,24 @@ REG32(CR1, 0x0C)
     FIELD(CR1, TCIE, 6, 1)
     FIELD(CR1, TXEIE, 7, 1)
     FIELD(CR1, PEIE, 8, 1)
+    FIELD(CR1, PS, 9, 1)
     FIELD(CR1, PCE, 10, 1)
     FIELD(CR1, M, 12, 1)
     FIELD(CR1, UE, 13, 1)
     FIELD(CR1, OVER8, 15, 1)
-REG32(CR2, 0x10)
     FIELD(CR2, STOP, 12, 2)
-REG32(CR3, 0x14)
-REG32(GTPR, 0x18)
 
-static const reg_name usart_regs[] = {
-    {A_SR, "SR"}, {A_DR, "DR"}, {A_BRR, "BRR"}, {A_CR1, "CR1"},
-    {A_CR2, "CR2"}, {A_CR3, "CR3"}, {A_GTPR, "GTPR"}, {0, NULL},
-};
-
-uint32_t usart_base(int index)
-{
-    static const uint32_t base[7] = {0, 0x40011000, 0x40004400, 0x40004800,
-                                     0x40004C00, 0x40005000, 0x40011400};
-    return base[index];
-}
+/* Stop bits in halves, by CR2.STOP: 1, 0.5, 2, 1.5 */
+static const uint8_t stop_half[4] = {2, 1, 4, 3};
 
 static machine *M(stm32_usart *u)
 {
     return u->dev.m;
 }
 
-uint64_t usart_char_time_ps(const stm32_usart *u)
+static uint32_t baud_rate(const stm32_usart *u)
 {
-    uint32_t pclk = u->rcc ? (u->index == 1 || u->index == 6 ? rcc_pclk2(u->rcc)
-                                                             : rcc_pclk1(u->rcc))
+    uint32_t pclk = u->rcc ? (u->apb == 2 ? rcc_pclk2(u->rcc) : rcc_pclk1(u->rcc))
                            : 16000000u;
     uint32_t baud;
     if (u->brr == 0 || pclk == 0) {
@@ -73,9 +68,14 @@ uint64_t usart_char_time_ps(const stm32_usart *u)
         if (!baud)
             baud = 1;
     }
+    return baud;
+}
+
+uint64_t usart_char_time_ps(const stm32_usart *u)
+{
+    uint32_t baud = baud_rate(u);
     unsigned bits = 1 + (FIELD_EX32(u->cr1, CR1, M) ? 9 : 8);
-    static const unsigned stop2[4] = {2, 1, 4, 3}; /* 1, 0.5, 2, 1.5 bits x2 */
-    uint64_t halfbits = 2ull * bits + stop2[FIELD_EX32(u->cr2, CR2, STOP)];
+    uint64_t halfbits = 2ull * bits + stop_half[FIELD_EX32(u->cr2, CR2, STOP)];
     return halfbits * PS_PER_S / (2ull * baud);
 }
 
@@ -104,8 +104,7 @@ static void tx_done(void *arg)
     stm32_usart *u = arg;
     u->tx_busy = false;
     u->tx_bytes++;
-    if (u->tx)
-        u->tx(u->tx_ctx, u->shift);
+    chardev_write(&u->serial, &u->shift, 1);
     if (u->tdr_full) {
         u->tdr_full = false;
         u->sr |= R_SR_TXE_MASK;
@@ -121,20 +120,41 @@ static bool rx_enabled(stm32_usart *u)
     return FIELD_EX32(u->cr1, CR1, UE) && FIELD_EX32(u->cr1, CR1, RE);
 }
 
+/* A byte is on its way in (it takes a character time), or take the next
+ * one from the port. */
 static void rx_arm(stm32_usart *u)
 {
     machine *m = M(u);
-    if (u->rx_head != u->rx_tail && rx_enabled(u) && !u->rx_ev.armed)
-        clock_arm(&m->clock, &u->rx_ev, machine_now(m) + usart_char_time_ps(u));
+    if (u->rx_pending) {
+        if (rx_enabled(u) && !u->rx_ev.armed)
+            clock_arm(&m->clock, &u->rx_ev, machine_now(m) + usart_char_time_ps(u));
+        return;
+    }
+    chardev_input_ready(&u->serial);
+}
+
+static size_t rx_can(void *opaque)
+{
+    stm32_usart *u = opaque;
+    return !u->rx_pending && rx_enabled(u) ? 1 : 0;
+}
+
+static void rx_take(void *opaque, const uint8_t *buf, size_t len)
+{
+    stm32_usart *u = opaque;
+    (void)len; /* rx_can allows one */
+    u->rx_byte = buf[0];
+    u->rx_pending = true;
+    rx_arm(u);
 }
 
 static void rx_deliver(void *arg)
 {
     stm32_usart *u = arg;
-    if (u->rx_head == u->rx_tail || !rx_enabled(u))
+    if (!u->rx_pending || !rx_enabled(u))
         return;
-    uint8_t b = u->rxq[u->rx_tail];
-    u->rx_tail = (u->rx_tail + 1) % USART_RXQ;
+    uint8_t b = u->rx_byte;
+    u->rx_pending = false;
     u->rx_bytes++;
     if (FIELD_EX32(u->sr, SR, RXNE)) {
         u->sr |= R_SR_ORE_MASK; /* the new byte is lost */
@@ -146,15 +166,20 @@ static void rx_deliver(void *arg)
     rx_arm(u);
 }
 
-unsigned usart_receive(stm32_usart *u, const uint8_t *buf, unsigned len)
+/* The line coding as the firmware programs it, for the port's backends. */
+static void params_changed(stm32_usart *u)
 {
-    unsigned n = 0;
-    while (n < len && (u->rx_head + 1) % USART_RXQ != u->rx_tail) {
-        u->rxq[u->rx_head] = buf[n++];
-        u->rx_head = (u->rx_head + 1) % USART_RXQ;
-    }
-    rx_arm(u);
-    return n;
+    bool pce = FIELD_EX32(u->cr1, CR1, PCE);
+    chardev_params p = {
+        .baud = baud_rate(u),
+        .data_bits = (uint8_t)((FIELD_EX32(u->cr1, CR1, M) ? 9 : 8) - (pce ? 1 : 0)),
+        .parity = !pce ? 'N' : FIELD_EX32(u->cr1, CR1, PS) ? 'O' : 'E',
+        .stop_half = stop_half[FIELD_EX32(u->cr2, CR2, STOP)],
+    };
+    const chardev_params *o = &u->serial.params;
+    if (p.baud != o->baud || p.data_bits != o->data_bits || p.parity != o->parity ||
+        p.stop_half != o->stop_half)
+        chardev_set_params(&u->serial, &p);
 }
 
 static uint32_t usart_read(device *d, uint32_t off, unsigned size)
@@ -202,13 +227,20 @@ static void usart_write(device *d, uint32_t off, uint32_t v, unsigned size)
         }
         update_irq(u);
         return;
-    case A_BRR: u->brr = reg_merge(u->brr, off, v, size) & 0xFFFF; return;
+    case A_BRR:
+        u->brr = reg_merge(u->brr, off, v, size) & 0xFFFF;
+        params_changed(u);
+        return;
     case A_CR1:
         u->cr1 = reg_merge(u->cr1, off, v, size) & 0xBFFF;
         update_irq(u);
         rx_arm(u);
+        params_changed(u);
         return;
-    case A_CR2: u->cr2 = reg_merge(u->cr2, off, v, size) & 0x7F7F; return;
+    case A_CR2:
+        u->cr2 = reg_merge(u->cr2, off, v, size) & 0x7F7F;
+        params_changed(u);
+        return;
     case A_CR3: u->cr3 = reg_merge(u->cr3, off, v, size) & 0xFFF; return;
     case A_GTPR: u->gtpr = reg_merge(u->gtpr, off, v, size) & 0xFFFF; return;
     }
@@ -227,16 +259,41 @@ static void usart_reset(device *d, reset_kind kind)
     update_irq(u);
 }
 
-void usart_init(stm32_usart *u, int index, stm32_rcc *rcc)
+static const reg_name usart_regs[] = {REGS_NAMES(USART_REGS){0}};
+static const state_field usart_state[] = {
+    REGS_STATE(USART_REGS)
+    STATE("tx_busy", tx_busy)
+    STATE("tdr_full", tdr_full)
+    STATE("tdr", tdr)
+    STATE("shift", shift)
+    STATE("rx_pending", rx_pending)
+    STATE("rx_byte", rx_byte)
+    {0},
+};
+static const line_desc usart_lines[] = {LINE_OUT("irq", irq){0}};
+
+const device_class usart_class = {
+    .type = "stm32f2-usart", .size = 0x400, .read = usart_read, .write = usart_write,
+    .reset = usart_reset, .regs = usart_regs, .state = usart_state, .lines = usart_lines,
+};
+
+static const chardev_frontend_ops serial_ops = {.can_receive = rx_can, .receive = rx_take};
+
+void usart_init(stm32_usart *u, const char *name, int apb, stm32_rcc *rcc)
 {
-    static const char *const names[7] = {"", "USART1", "USART2", "USART3",
-                                         "UART4", "UART5", "USART6"};
     memset(u, 0, sizeof(*u));
-    u->index = index;
+    u->apb = apb;
     u->rcc = rcc;
-    device_init(&u->dev, names[index], usart_base(index), 0x400, usart_read, usart_write,
-                usart_reset, usart_regs);
+    device_init(&u->dev, &usart_class, name);
+    chardev_init(&u->serial, name);
+    chardev_set_frontend(&u->serial, &serial_ops, u);
+    chardev_set_connected(&u->serial, true); /* the pins are always there */
     u->sr = R_SR_TXE_MASK | R_SR_TC_MASK;
-    clock_event_init(&u->tx_ev, names[index], tx_done, u);
-    clock_event_init(&u->rx_ev, names[index], rx_deliver, u);
+    clock_event_init(&u->tx_ev, name, tx_done, u);
+    clock_event_init(&u->rx_ev, name, rx_deliver, u);
+}
+
+void usart_free(stm32_usart *u)
+{
+    chardev_free(&u->serial);
 }

@@ -12,6 +12,7 @@
 #include "images.h"
 #include "module.h"
 #include "runner.h"
+#include "serial_file.h"
 #include "session.h"
 #include "world.h"
 #include "usbip.h"
@@ -117,7 +118,7 @@ typedef struct run_ctx {
     led_pattern want;
     bool seen;
     uint64_t seen_at;
-    FILE *usart_out;
+    serial_file usart1; /* USART1's TX pin to stdout or a file */
     int pattern_count;
 } run_ctx;
 
@@ -151,16 +152,6 @@ static void on_reset(void *ctx, reset_kind kind)
         print_time(machine_now(r->s->p->m));
         printf("reset (%s)\n", reset_kind_name(kind));
         fflush(stdout);
-    }
-}
-
-static void usart_tx(void *ctx, uint8_t b)
-{
-    run_ctx *r = ctx;
-    if (r->usart_out) {
-        fputc(b, r->usart_out);
-        if (b == '\n')
-            fflush(r->usart_out);
     }
 }
 
@@ -397,10 +388,8 @@ int cmd_run(int argc, char **argv)
         }
         led_set_trace(&p->led, tracef);
     }
-    if (!strcmp(usart, "stdout"))
-        r.usart_out = stdout;
-    else if (strcmp(usart, "none") && !(r.usart_out = fopen(usart, "w"))) {
-        fprintf(stderr, "photon-sim run: %s: %s\n", usart, strerror(errno));
+    if (serial_file_open(&r.usart1, &p->soc.usart[1].serial, usart, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
         rc = EXIT_USAGE;
         goto out;
     }
@@ -424,8 +413,6 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    p->usart[1].tx = usart_tx;
-    p->usart[1].tx_ctx = &r;
 
     /* A new default device gets the default images. */
     if (!r.s->existed && !so.fresh && nload == 0 && nraw == 0)
@@ -446,7 +433,7 @@ int cmd_run(int argc, char **argv)
         }
     }
 
-    ledc_listen(&p->pattern, on_pattern, &r);
+    ledc_listen(&r.s->pattern, on_pattern, &r);
     machine_add_reset_hook(m, on_reset, &r);
     static setup_release sr;
     sr.p = p;
@@ -471,7 +458,7 @@ int cmd_run(int argc, char **argv)
         r.w.r.slice_ps = 10 * PS_PER_MS;
     if (usbip_port >= 0) {
         usb_link_opts uo = {.bind = usbip_bind, .port = usbip_port, .announce = !r.quiet};
-        if (!(usb = usb_link_start(&r.w.r, p->m, &p->otg.port, &uo, err, sizeof(err)))) {
+        if (!(usb = usb_link_start(&r.w.r, p->m, &p->soc.otg.port, &uo, err, sizeof(err)))) {
             fprintf(stderr, "photon-sim run: %s\n", err);
             rc = EXIT_USAGE;
             goto out;
@@ -515,12 +502,12 @@ int cmd_run(int argc, char **argv)
     if (!r.quiet || r.until) {
         char buf[96], buf2[96];
         if (r.until && r.seen)
-            printf("photon-sim: saw \"%s\" at %.3f s\n", led_pattern_str(&p->pattern.cur, buf, sizeof(buf)),
+            printf("photon-sim: saw \"%s\" at %.3f s\n", led_pattern_str(&r.s->pattern.cur, buf, sizeof(buf)),
                    (double)r.seen_at / PS_PER_S);
         else if (r.until)
             printf("photon-sim: did not see \"%s\" in %.3f s of virtual time; last LED pattern: %s\n",
                    led_pattern_str(&r.want, buf, sizeof(buf)), (double)machine_now(m) / PS_PER_S,
-                   r.pattern_count ? led_pattern_str(&p->pattern.cur, buf2, sizeof(buf2)) : "none");
+                   r.pattern_count ? led_pattern_str(&r.s->pattern.cur, buf2, sizeof(buf2)) : "none");
         else if (!r.quiet)
             printf("photon-sim: stopped at %.3f s of virtual time\n", (double)machine_now(m) / PS_PER_S);
     }
@@ -541,8 +528,7 @@ out:
         fclose(trf);
     if (tracef)
         fclose(tracef);
-    if (r.usart_out && r.usart_out != stdout)
-        fclose(r.usart_out);
+    serial_file_close(&r.usart1);
     world_close(&r.w);
     if (logf)
         fclose(logf);

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "scenario.h"
-#include "state.h"
+#include "statefile.h"
 
 static void usage(FILE *f)
 {

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "images.h"
-#include "state.h"
+#include "statefile.h"
 
 #ifndef PHOTON_SIM_VERSION
 #define PHOTON_SIM_VERSION "0.1.0"

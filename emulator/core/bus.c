@@ -168,7 +168,8 @@ static void trace_access(machine *m, device *d, uint32_t addr, bool wr,
     char t[40];
     trace_time(m, t, sizeof(t));
     uint32_t off = addr - d->base;
-    const char *rn = device_reg_name(d, off & ~3u);
+    char rbuf[32];
+    const char *rn = device_reg_name(d, off & ~3u, rbuf, sizeof(rbuf));
     char where[48];
     if (rn && (off & 3) == 0)
         snprintf(where, sizeof(where), "%s.%s", d->name, rn);

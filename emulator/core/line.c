@@ -27,6 +27,54 @@ bool line_connected(const line *l)
     return l->nsinks > 0;
 }
 
+/* The open batches (one process, one thread: the emulator's loop). */
+#define MAX_SETTLE 32
+static int batch_depth;
+static struct {
+    void (*fn)(void *);
+    void *opaque;
+} settle[MAX_SETTLE];
+static int nsettle;
+
+void line_batch_begin(void)
+{
+    batch_depth++;
+}
+
+void line_batch_end(void)
+{
+    if (batch_depth > 1) {
+        batch_depth--;
+        return;
+    }
+    /* the batch is closed first: lines set while settling settle at once */
+    int n = nsettle;
+    typeof(settle[0]) run[MAX_SETTLE];
+    memcpy(run, settle, (size_t)n * sizeof(run[0]));
+    nsettle = 0;
+    batch_depth = 0;
+    for (int i = 0; i < n; i++)
+        run[i].fn(run[i].opaque);
+}
+
+void line_settle(void (*fn)(void *), void *opaque)
+{
+    if (!batch_depth) {
+        fn(opaque);
+        return;
+    }
+    for (int i = 0; i < nsettle; i++)
+        if (settle[i].fn == fn && settle[i].opaque == opaque)
+            return;
+    if (nsettle == MAX_SETTLE) {
+        fn(opaque); /* too many parts at once: no worse than no batch */
+        return;
+    }
+    settle[nsettle].fn = fn;
+    settle[nsettle].opaque = opaque;
+    nsettle++;
+}
+
 static void or_input(void *opaque, int n, double level)
 {
     line_or *o = opaque;

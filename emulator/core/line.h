@@ -19,6 +19,12 @@
  * sensitive (a model recomputes its output and sets it; the sink decides
  * whether that is news). A line remembers its last level for observers.
  *
+ * Several lines that change at one instant (a GPIO port's pins after one
+ * register write, a timer's channels) are set inside a batch; a part that
+ * combines several inputs (an RGB LED) defers its work with line_settle()
+ * to the end of the batch, so it sees one change and not the states in
+ * between. Batches nest; outside any batch, line_settle() runs at once.
+ *
  * Several outputs onto one input (TIM1_UP and TIM10 share an NVIC input; a
  * timer's update and compare requests share one) go through a line_or: each
  * source gets an input of its own, and the combined output, high while any
@@ -80,6 +86,13 @@ static inline bool line_driven(double level)
 {
     return level >= 0;
 }
+
+/* ---- batches ---- */
+void line_batch_begin(void);
+void line_batch_end(void);
+/* Run fn(opaque) now, or once at the end of the open batch (a second
+ * request for the same fn and opaque in one batch is the same one). */
+void line_settle(void (*fn)(void *), void *opaque);
 
 /* ---- OR combiner ---------------------------------------------------------- */
 

@@ -52,7 +52,7 @@ machine *machine_new(const machine_config *cfg, char *err, size_t errlen)
     e |= bus_add_window(&m->bus, 0xE0000000u, 0x1000u);
     e |= bus_add_window(&m->bus, 0xE0002000u, 0xFE000u);
     scs_init(&m->scs, m);
-    e |= machine_add_device(m, &m->scs.dev);
+    e |= machine_add_device(m, &m->scs.dev, SCS_BASE);
     e |= core_install_hooks(m);
     if (e) {
         snprintf(err, errlen, "cannot build the memory map");
@@ -132,8 +132,9 @@ const char *machine_exc_name(const machine *m, int exc)
     return nvic_exc_name(&m->nvic, exc);
 }
 
-int machine_add_device(machine *m, device *d)
+int machine_add_device(machine *m, device *d, uint32_t base)
 {
+    d->base = base;
     if (m->ndevices >= (int)(sizeof(m->devices) / sizeof(m->devices[0])))
         return -1;
     d->m = m;

@@ -163,8 +163,8 @@ typedef struct machine {
 machine *machine_new(const machine_config *cfg, char *err, size_t errlen);
 void machine_free(machine *m);
 void machine_add_reset_hook(machine *m, machine_reset_hook fn, void *ctx);
-/* Place a model on the bus; it is reset with the chip. */
-int machine_add_device(machine *m, device *d);
+/* Place a model on the bus at `base`; it is reset with the chip. */
+int machine_add_device(machine *m, device *d, uint32_t base);
 
 /* Reset the chip now (outside emulation) and start from the vector table. */
 void machine_reset(machine *m, reset_kind kind);

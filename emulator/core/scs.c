@@ -464,11 +464,15 @@ static void scs_reset(device *d, reset_kind kind)
         s->demcr = keep_demcr;
 }
 
+static const device_class scs_class = {
+    .type = "cortex-m3-scs", .size = SCS_SIZE, .read = scs_read, .write = scs_write,
+    .reset = scs_reset, .regs = scs_regs,
+};
+
 void scs_init(scs *s, machine *m)
 {
     memset(s, 0, sizeof(*s));
-    device_init(&s->dev, "SCS", SCS_BASE, SCS_SIZE, scs_read, scs_write,
-                scs_reset, scs_regs);
+    device_init(&s->dev, &scs_class, "SCS");
     s->dev.m = m;
     clock_event_init(&s->st_event, "systick", st_fire, s);
     s->ccr = R_CCR_STKALIGN_MASK;

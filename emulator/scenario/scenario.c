@@ -327,17 +327,17 @@ void scn_serial_consume(scn *s, const char *port, uint64_t upto)
     sp->base += k;
 }
 
-static void usart1_tx(void *ctx, uint8_t b)
+static void usart1_out(void *ctx, const uint8_t *buf, size_t len)
 {
-    scn_serial_feed(ctx, "usart1", &b, 1);
+    scn_serial_feed(ctx, "usart1", buf, len);
 }
 
-/* USART1 (TX pin) into the evidence: an attach hook (scenario_steps.c). */
+/* USART1 (TX pin) into the evidence: a listener on its serial port (an
+ * attach hook, scenario_steps.c). */
 void scn_attach_usart1(scn *s)
 {
-    photon *p = scn_photon(s);
-    p->usart[1].tx = usart1_tx;
-    p->usart[1].tx_ctx = s;
+    static const chardev_backend_ops ops = {.receive = usart1_out};
+    chardev_attach(&scn_photon(s)->soc.usart[1].serial, &ops, s);
 }
 
 static bool step_poll(void *ctx, runner *r, int wait_ms)

@@ -310,16 +310,6 @@ static bool parse_duration_str(const char *s, uint64_t *ps, const char **why)
     return true;
 }
 
-typedef struct region {
-    const char *name;
-    uint32_t addr;
-} region;
-
-/* Places in the chip; the flash areas come from the board's layout. */
-static const region regions[] = {
-    {"BKPSRAM", 0x40024000}, {"OTP", STM32F205_OTP_BASE}, {"UID", STM32F205_UID_BASE},
-};
-
 static bool parse_address_str(const char *s, uint32_t *out, const char **why)
 {
     char name[64];
@@ -334,25 +324,16 @@ static bool parse_address_str(const char *s, uint32_t *out, const char **why)
     memcpy(name, s, n);
     name[n] = 0;
     uint64_t base = 0, off = 0;
-    const photon_area *area = photon_area_named(name);
-    bool found = area != NULL;
-    if (area)
-        base = area->lo;
-    for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
-        if (!strcasecmp(name, regions[i].name)) {
-            base = regions[i].addr;
-            found = true;
-        }
+    uint32_t a;
+    bool found = photon_address(name, &a);
+    if (found)
+        base = a;
     unsigned bk;
     char tail;
     if (!found && (sscanf(name, "RTC_BKP%uR%c", &bk, &tail) == 1 ||
                    sscanf(name, "rtc_bkp%ur%c", &bk, &tail) == 1)) {
-        if (bk >= RTC_NBKP) {
-            *why = "the RTC has backup registers RTC_BKP0R to RTC_BKP19R";
-            return false;
-        }
-        base = RTC_BASE + 0x50 + 4u * bk;
-        found = true;
+        *why = "the RTC has backup registers RTC_BKP0R to RTC_BKP19R";
+        return false;
     }
     if (!found) {
         if (plus || !parse_u64_str(name, &base)) {

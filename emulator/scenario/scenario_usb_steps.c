@@ -43,7 +43,7 @@ static usb_link *get_link(scn *s, bool *created)
     char err[512];
     usb_link_opts o = {.port = 0, .announce = false};
     photon *p = scn_session(s)->p;
-    l = usb_link_start(scn_runner(s), p->m, &p->otg.port, &o, err, sizeof(err));
+    l = usb_link_start(scn_runner(s), p->m, &p->soc.otg.port, &o, err, sizeof(err));
     if (!l) {
         scn_note(s, "USB: %s", err);
         return NULL;

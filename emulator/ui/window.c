@@ -248,8 +248,8 @@ static void snapshot(view *v, bv_state *st, bool averaged)
     st->realtime = v->r->realtime;
     st->speed = v->r->speed;
     st->now = now;
-    st->pattern = p->pattern.cur;
-    st->since = p->pattern.cur_since;
+    st->pattern = v->s->pattern.cur;
+    st->since = v->s->pattern.cur_since;
 }
 
 /* ---- screenshots --------------------------------------------------------- */

@@ -6,15 +6,34 @@
 
 #include "machine.h"
 
-void led_init(rgb_led *l, machine *m, const char *name, int nch,
-              double (*level)(void *, int), void *ctx)
+void led_init(rgb_led *l, machine *m, const char *name, int nch, bool active_low)
 {
     memset(l, 0, sizeof(*l));
     l->m = m;
     l->name = name;
     l->nch = nch;
-    l->level = level;
-    l->level_ctx = ctx;
+    l->active_low = active_low;
+    for (int c = 0; c < 3; c++)
+        l->in[c] = LINE_FLOAT;
+}
+
+static void settle(void *opaque)
+{
+    led_update(opaque);
+}
+
+/* A pin changed: look once the pins changing with it have (a batch). */
+static void channel_in(void *opaque, int ch, double level)
+{
+    rgb_led *l = opaque;
+    l->in[ch] = level;
+    line_settle(settle, l);
+}
+
+line_sink led_input(rgb_led *l, int ch)
+{
+    return ch >= 0 && ch < l->nch ? line_sink_make(channel_in, l, ch)
+                                  : line_sink_make(NULL, NULL, 0);
 }
 
 void led_free(rgb_led *l)
@@ -44,7 +63,8 @@ void led_update(rgb_led *l)
 {
     uint8_t v[3] = {0, 0, 0};
     for (int c = 0; c < l->nch; c++) {
-        double x = l->level(l->level_ctx, c);
+        double lv = l->in[c];
+        double x = !line_driven(lv) ? 0.0 : l->active_low ? 1.0 - lv : lv;
         if (x < 0)
             x = 0;
         if (x > 1)

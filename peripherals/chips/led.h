@@ -1,11 +1,14 @@
-/* LEDs on the board: an RGB LED whose channels are driven by pins (with
- * PWM duty), and its timeline of (virtual time, r, g, b). */
+/* LEDs on a board: an RGB LED (or a single one) whose channels are inputs
+ * wired to pins, lit by the level the pin drives (a PWM duty shows as a
+ * brightness), and its timeline of (virtual time, r, g, b). */
 #ifndef PHOTON_LED_H
 #define PHOTON_LED_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "line.h"
 
 struct machine;
 
@@ -21,9 +24,7 @@ typedef struct rgb_led {
     const char *name;
     int nch;                 /* 3 for RGB, 1 for a single LED */
     bool active_low;         /* common anode: lit while the pin is low */
-    /* how bright each channel is driven, 0..1 */
-    double (*level)(void *ctx, int ch);
-    void *level_ctx;
+    double in[3];            /* what the pins drive (LINE_FLOAT: nothing) */
     uint8_t rgb[3];
     led_sample *hist;
     size_t n, cap;
@@ -35,8 +36,9 @@ typedef struct rgb_led {
     int nl;
 } rgb_led;
 
-void led_init(rgb_led *l, struct machine *m, const char *name, int nch,
-              double (*level)(void *, int), void *ctx);
+void led_init(rgb_led *l, struct machine *m, const char *name, int nch, bool active_low);
+/* Channel `ch`'s input, to connect a pin's line to. */
+line_sink led_input(rgb_led *l, int ch);
 void led_free(rgb_led *l);
 void led_listen(rgb_led *l, led_listener fn, void *ctx);
 /* Recompute from the pins; records and reports a change. */

@@ -9,6 +9,15 @@ machine *th_machine(void)
     return m;
 }
 
+void th_wire(device *from, const char *out, int n, device *to, const char *in, int k, int count)
+{
+    for (int i = 0; i < count; i++) {
+        line *l = device_line_out(from, out, n + i);
+        assert_non_null(l);
+        assert_int_equal(line_connect(l, device_line_in(to, in, k + i)), 0);
+    }
+}
+
 void th_irq(machine *m, line *l, int irq)
 {
     assert_int_equal(line_connect(l, machine_irq_input(m, irq)), 0);
@@ -16,7 +25,9 @@ void th_irq(machine *m, line *l, int irq)
 
 void th_add(machine *m, device *d)
 {
-    assert_int_equal(machine_add_device(m, d), 0);
+    uint32_t base = stm32f205_base(d->name);
+    assert_int_not_equal(base, 0);
+    assert_int_equal(machine_add_device(m, d, base), 0);
     d->reset(d, RESET_POWER_ON);
 }
 

@@ -17,9 +17,27 @@
 
 /* A machine with the STM32F205's memory map and no peripherals. */
 machine *th_machine(void);
+/* Where the STM32F205 places its peripherals (boards/stm32f205.c). */
+#define RCC_BASE stm32f205_base("RCC")
+#define PWR_BASE stm32f205_base("PWR")
+#define CRC_BASE stm32f205_base("CRC")
+#define RTC_BASE stm32f205_base("RTC")
+#define IWDG_BASE stm32f205_base("IWDG")
+#define EXTI_BASE stm32f205_base("EXTI")
+#define SYSCFG_BASE stm32f205_base("SYSCFG")
+#define DMA2_BASE stm32f205_base("DMA2")
+#define RNG_BASE stm32f205_base("RNG")
+#define FLASHIF_BASE stm32f205_base("FLASH")
+#define OTG_HS_BASE stm32f205_base("OTG_HS")
+#define GPIO_BASE(port) (stm32f205_base("GPIOA") + 0x400u * (uint32_t)(port))
+
+/* Connect output `out`[n] of `from` to input `in`[k] of `to`, `count`
+ * consecutive ones. */
+void th_wire(device *from, const char *out, int n, device *to, const char *in, int k, int count);
 /* An NVIC input for a model's interrupt line. */
 void th_irq(machine *m, line *l, int irq);
-/* Place a model on the bus and reset it as a power-on would. */
+/* Place a model on the bus where the STM32F205 has the peripheral of its
+ * name, and reset it as a power-on would. */
 void th_add(machine *m, device *d);
 uint32_t th_rd(machine *m, uint32_t addr);
 void th_wr(machine *m, uint32_t addr, uint32_t v);

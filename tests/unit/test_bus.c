@@ -50,7 +50,7 @@ static void unmodelled_registers_read_zero_and_are_reported_once(void **state)
     assert_int_equal(count("unimp: write 0x40013008"), 1);
     /* an unmodelled offset of a modelled peripheral */
     static stm32_crc c;
-    crc_init(&c);
+    crc_init(&c, "CRC");
     th_add(m, &c.dev);
     assert_int_equal(th_rd(m, CRC_BASE + 0x40), 0);
     th_rd(m, CRC_BASE + 0x40);
@@ -69,7 +69,7 @@ static void bit_band_aliases(void **state)
     assert_int_equal(bus_read(&m->bus, 0x22000000u + 0x10 * 32 + 3 * 4, 4), 1);
     assert_int_equal(bus_read(&m->bus, 0x22000000u + 0x10 * 32 + 2 * 4, 4), 0);
     static stm32_crc c;
-    crc_init(&c);
+    crc_init(&c, "CRC");
     th_add(m, &c.dev);
     bus_write(&m->bus, 0x42000000u + (CRC_BASE + 4 - 0x40000000u) * 32 + 5 * 4, 1, 4);
     assert_int_equal(th_rd(m, CRC_BASE + 4), 0x20); /* IDR bit 5 through the model */

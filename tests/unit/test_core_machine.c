@@ -25,17 +25,23 @@ typedef struct toy {
     line irq;
 } toy;
 
+#define TOY_REGS(REG, REGV, REGA) \
+    REG(CTRL, 0x00, ctrl)          \
+    REGV(ID, 0x04)
+REGS_OFFSETS(TOY_REGS)
+#define REGS_T toy
+
 static uint32_t toy_read(device *d, uint32_t off, unsigned size)
 {
     (void)size;
-    return off == 0 ? container_of(d, toy, dev)->ctrl : 0;
+    return off == A_CTRL ? container_of(d, toy, dev)->ctrl : off == A_ID ? 0x70u : 0;
 }
 
 static void toy_write(device *d, uint32_t off, uint32_t v, unsigned size)
 {
     toy *t = container_of(d, toy, dev);
     (void)size;
-    if (off)
+    if (off != A_CTRL)
         return;
     t->writes++;
     t->ctrl = v & 1;
@@ -49,6 +55,14 @@ static void toy_reset(device *d, reset_kind kind)
     t->ctrl = 0;
     line_set(&t->irq, 0);
 }
+
+static const reg_name toy_regs[] = {REGS_NAMES(TOY_REGS){0}};
+static const state_field toy_state[] = {REGS_STATE(TOY_REGS) STATE("writes", writes){0}};
+static const line_desc toy_lines[] = {LINE_OUT("irq", irq){0}};
+static const device_class toy_class = {
+    .type = "toy", .size = 0x400, .read = toy_read, .write = toy_write, .reset = toy_reset,
+    .regs = toy_regs, .state = toy_state, .lines = toy_lines,
+};
 
 static void put16(uint8_t *p, uint32_t a, uint16_t v) { memcpy(p + a, &v, 2); }
 static void put32(uint8_t *p, uint32_t a, uint32_t v) { memcpy(p + a, &v, 4); }
@@ -108,9 +122,10 @@ static void a_chip_made_of_data_runs(void **state)
     assert_int_equal(machine_add_area(m, "program", ROM + 0x100, ROM + 0x200), 0);
     static toy t;
     memset(&t, 0, sizeof(t));
-    device_init(&t.dev, "TOY", TOY, 0x400, toy_read, toy_write, toy_reset, NULL);
-    assert_int_equal(machine_add_device(m, &t.dev), 0);
-    assert_int_equal(line_connect(&t.irq, machine_irq_input(m, IRQ_TOY)), 0);
+    device_init(&t.dev, &toy_class, "TOY");
+    assert_int_equal(machine_add_device(m, &t.dev, TOY), 0);
+    assert_int_equal(line_connect(device_line_out(&t.dev, "irq", 0), machine_irq_input(m, IRQ_TOY)),
+                     0);
     program(rom);
 
     machine_reset(m, RESET_POWER_ON);
@@ -126,6 +141,19 @@ static void a_chip_made_of_data_runs(void **state)
     assert_string_equal(machine_exc_name(m, 15), "SysTick");
     assert_string_equal(machine_area_name(m, 0x104), "program");
     assert_null(machine_area_name(m, RAM));
+
+    /* the class: register names, state fields, lines */
+    char buf[16];
+    assert_string_equal(device_reg_name(&t.dev, A_ID, buf, sizeof(buf)), "ID");
+    assert_null(device_reg_name(&t.dev, 0x08, buf, sizeof(buf)));
+    const state_field *f = device_state_field(&t.dev, "CTRL");
+    assert_non_null(f);
+    uint32_t v = 1;
+    device_state_put(&t.dev, f, &v);
+    assert_int_equal(bus_read(&m->bus, TOY, 4), 1);
+    assert_null(device_state_field(&t.dev, "ID")); /* no state of its own */
+    assert_null(device_line_out(&t.dev, "irq", 1));
+    assert_null(device_line_in(&t.dev, "irq", 0).fn);
 
     /* RAM is cleared by a power-on, the program's sector by an erase */
     machine_reset(m, RESET_POWER_ON);

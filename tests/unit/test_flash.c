@@ -33,7 +33,7 @@ static int setup(void **state)
         .sectors = stm32f205_sectors, .nsectors = STM32F205_NSECTORS,
         .otp_base = STM32F205_OTP_BASE, .otp = otp, .optbytes = stm32f205_optbytes(m),
     };
-    flash_init(&f, &fl);
+    flash_init(&f, "FLASH", &fl);
     th_add(m, &f.dev);
     m->rom_store = flash_cpu_store;
     m->rom_store_ctx = &f;

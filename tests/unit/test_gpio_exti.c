@@ -14,16 +14,16 @@ static int setup(void **state)
 {
     (void)state;
     m = th_machine();
-    gpio_init(&ga, 0);
-    gpio_init(&gc, 2);
-    exti_init(&exti);
-    syscfg_init(&sys, &exti);
-    sys.gpio[0] = &ga;
-    sys.gpio[2] = &gc;
+    gpio_init(&ga, "GPIOA", &stm32f205_gpio_reset[PORT_A]);
+    gpio_init(&gc, "GPIOC", &stm32f205_gpio_reset[PORT_C]);
+    exti_init(&exti, "EXTI");
+    syscfg_init(&sys, "SYSCFG");
+    th_wire(&ga.dev, "in", 0, &sys.dev, "gpio", 16 * PORT_A, 16);
+    th_wire(&gc.dev, "in", 0, &sys.dev, "gpio", 16 * PORT_C, 16);
+    th_wire(&sys.dev, "exti", 0, &exti.dev, "line", 0, 16);
+    th_wire(&sys.dev, "exti_sync", 0, &exti.dev, "sync", 0, 16);
     for (int i = 0; i < EXTI_LINES; i++)
         th_irq(m, &exti.irq[i], i == 7 ? 23 : 6);
-    ga.on_input = gc.on_input = syscfg_gpio_input;
-    ga.on_input_ctx = gc.on_input_ctx = &sys;
     th_add(m, &ga.dev);
     th_add(m, &gc.dev);
     th_add(m, &exti.dev);

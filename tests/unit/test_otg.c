@@ -88,7 +88,7 @@ static int setup(void **state)
 {
     (void)state;
     m = th_machine();
-    otg_init(&o);
+    otg_init(&o, "OTG_HS");
     line_connect(&o.irq, line_sink_make(set_irq, NULL, 77));
     line_connect(&o.irq_ep1_out, line_sink_make(set_irq, NULL, 74));
     line_connect(&o.irq_ep1_in, line_sink_make(set_irq, NULL, 75));

@@ -12,9 +12,9 @@ static int setup(void **state)
 {
     (void)state;
     m = th_machine();
-    rcc_init(&rcc, 26000000u);
-    pwr_init(&pwr);
-    rcc.pwr_cr = &pwr.cr;
+    rcc_init(&rcc, "RCC", 26000000u);
+    pwr_init(&pwr, "PWR");
+    th_wire(&pwr.dev, "dbp", 0, &rcc.dev, "dbp", 0, 1);
     th_add(m, &rcc.dev);
     th_add(m, &pwr.dev);
     return 0;

@@ -16,11 +16,12 @@ static int setup(void **state)
 {
     (void)state;
     m = th_machine();
-    rcc_init(&rcc, 26000000u);
-    pwr_init(&pwr);
-    rcc.pwr_cr = &pwr.cr;
-    rtc_init(&rtc, &rcc, &pwr);
-    iwdg_init(&iwdg);
+    rcc_init(&rcc, "RCC", 26000000u);
+    pwr_init(&pwr, "PWR");
+    th_wire(&pwr.dev, "dbp", 0, &rcc.dev, "dbp", 0, 1);
+    rtc_init(&rtc, "RTC", &rcc);
+    th_wire(&pwr.dev, "dbp", 0, &rtc.dev, "dbp", 0, 1);
+    iwdg_init(&iwdg, "IWDG");
     th_add(m, &rcc.dev);
     th_add(m, &pwr.dev);
     th_add(m, &rtc.dev);

@@ -27,7 +27,7 @@ static void crc_is_stm32_crc32(void **state)
 {
     (void)state;
     static stm32_crc c;
-    crc_init(&c);
+    crc_init(&c, "CRC");
     th_add(m, &c.dev);
     /* a well-known vector: the STM32 CRC of the word 0x12345678 */
     th_wr(m, CRC_BASE, 0x12345678u);
@@ -42,7 +42,7 @@ static void rng_is_deterministic_and_paced(void **state)
 {
     (void)state;
     static stm32_rng a, b;
-    rng_init(&a, 42);
+    rng_init(&a, "RNG", 42);
     th_add(m, &a.dev);
     assert_int_equal(th_rd(m, RNG_BASE + 4), 0); /* off: no data */
     th_wr(m, RNG_BASE, 4);                       /* RNGEN */
@@ -63,7 +63,7 @@ static void rng_is_deterministic_and_paced(void **state)
     assert_true(m->nvic.level[EXC_IRQ0 + 80]);
     /* the same seed gives the same numbers */
     machine *m2 = th_machine();
-    rng_init(&b, 42);
+    rng_init(&b, "RNG", 42);
     th_add(m2, &b.dev);
     th_wr(m2, RNG_BASE, 4);
     th_advance(m2, PS_PER_US);
@@ -73,10 +73,11 @@ static void rng_is_deterministic_and_paced(void **state)
 
 static uint8_t sent[64];
 static int nsent;
-static void tx(void *ctx, uint8_t b)
+static void tx(void *ctx, const uint8_t *buf, size_t len)
 {
     (void)ctx;
-    sent[nsent++] = b;
+    for (size_t i = 0; i < len; i++)
+        sent[nsent++] = buf[i];
 }
 
 static void usart_timing_and_flags(void **state)
@@ -84,11 +85,12 @@ static void usart_timing_and_flags(void **state)
     (void)state;
     static stm32_rcc rcc;
     static stm32_usart u;
-    rcc_init(&rcc, 26000000u);
+    rcc_init(&rcc, "RCC", 26000000u);
     th_add(m, &rcc.dev); /* 16 MHz HSI: PCLK2 16 MHz */
-    usart_init(&u, 1, &rcc);
+    usart_init(&u, "USART1", 2, &rcc);
     th_irq(m, &u.irq, 37);
-    u.tx = tx;
+    static const chardev_backend_ops out = {.receive = tx};
+    chardev_attach(&u.serial, &out, NULL);
     th_add(m, &u.dev);
     uint32_t b = 0x40011000u;
     th_wr(m, b + 0x08, 16000000u / 115200u); /* BRR */
@@ -107,7 +109,7 @@ static void usart_timing_and_flags(void **state)
     assert_true(th_rd(m, b) & BIT(6));
     assert_memory_equal(sent, "hi", 2);
     /* receive: one byte per character time; a second lost while RXNE */
-    usart_receive(&u, (const uint8_t *)"ab", 2);
+    chardev_send(&u.serial, (const uint8_t *)"ab", 2); /* through its serial port */
     th_advance(m, 90 * PS_PER_US);
     assert_true(th_rd(m, b) & BIT(5)); /* RXNE */
     th_advance(m, 90 * PS_PER_US);
@@ -120,7 +122,7 @@ static void dma_memory_to_memory(void **state)
 {
     (void)state;
     static stm32_dma d;
-    dma_init(&d, 2);
+    dma_init(&d, "DMA2", 2);
     th_irq(m, &d.irq[0], 56);
     th_add(m, &d.dev);
     for (int i = 0; i < 16; i++)
@@ -144,7 +146,7 @@ static void pwr_backup_regulator(void **state)
 {
     (void)state;
     static stm32_pwr p;
-    pwr_init(&p);
+    pwr_init(&p, "PWR");
     th_add(m, &p.dev);
     th_wr(m, PWR_BASE + 4, BIT(9)); /* BRE without DBP: ignored */
     assert_int_equal(th_rd(m, PWR_BASE + 4) & BIT(9), 0);

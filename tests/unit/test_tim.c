@@ -13,13 +13,14 @@ static int setup(void **state)
 {
     (void)state;
     m = th_machine();
-    rcc_init(&rcc, 26000000u);
+    rcc_init(&rcc, "RCC", 26000000u);
     th_add(m, &rcc.dev);
     /* 120 MHz, APB1 /4: TIM2 runs at 60 MHz */
     th_wr(m, RCC_BASE, 0x83 | BIT(16) | BIT(24));
     th_wr(m, RCC_BASE + 4, 26 | 240u << 6 | 1u << 22 | 5u << 24);
     th_wr(m, RCC_BASE + 8, 5u << 10 | 4u << 13 | 2u);
-    tim_init(&tim, 2, &rcc);
+    static const tim_config tim2 = {.apb = 1, .nch = 4, .is32 = true};
+    tim_init(&tim, "TIM2", &tim2, &rcc);
     th_irq(m, &tim.irq_up, 28);
     th_irq(m, &tim.irq_cc, 28);
     th_irq(m, &tim.irq_brk, 28);

@@ -36,7 +36,7 @@ static void dfu_util_through_the_link(void **state)
     runner_init(&r);
     runner_add_machine(&r, s.p->m);
     usb_link_opts o = {.port = 0};
-    usb_link *l = usb_link_start(&r, s.p->m, &s.p->otg.port, &o, err, sizeof(err));
+    usb_link *l = usb_link_start(&r, s.p->m, &s.p->soc.otg.port, &o, err, sizeof(err));
     assert_non_null(l);
     assert_true(usb_link_port(l) > 0);
     assert_false(usb_link_attached(l));

@@ -1,4 +1,4 @@
-/* Module images (header, suffix, CRC, SHA-256) and the state file. */
+/* Module images (header, suffix, CRC, SHA-256). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,7 +8,6 @@
 
 #include "harness.h"
 #include "module.h"
-#include "state.h"
 
 /* A user module like Tinker: header at +0, suffix, big-endian CRC. */
 static size_t make_module(uint8_t *buf, uint16_t platform, uint32_t body)
@@ -66,48 +65,10 @@ static void module_header_and_checks(void **state)
     assert_non_null(strstr(err, "+0x184"));
 }
 
-static void state_round_trip_and_damage(void **state)
-{
-    (void)state;
-    char path[] = "/tmp/photon-test-stateXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    static uint8_t a[70000], b[70000];
-    uint32_t small = 0x12345678u, small2 = 0;
-    for (size_t i = 0; i < sizeof(a); i++)
-        a[i] = (uint8_t)(i * 7);
-    state_section s[2] = {{"big", a, sizeof(a), true}, {"small", &small, 4, true}};
-    char err[256];
-    assert_int_equal(state_save(path, s, 2, err, sizeof(err)), 0);
-    state_section l[2] = {{"big", b, sizeof(b), true}, {"small", &small2, 4, true}};
-    assert_int_equal(state_load(path, l, 2, err, sizeof(err)), 0);
-    assert_memory_equal(a, b, sizeof(a));
-    assert_int_equal(small2, small);
-    /* a damaged file is refused and nothing is changed in memory */
-    FILE *f = fopen(path, "r+b");
-    fseek(f, 5000, SEEK_SET);
-    fputc(0x55, f);
-    fclose(f);
-    memset(b, 0, sizeof(b));
-    assert_int_equal(state_load(path, l, 2, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "damaged"));
-    assert_int_equal(b[1], 0);
-    /* a missing required section */
-    state_section one[1] = {{"big", a, sizeof(a), true}};
-    assert_int_equal(state_save(path, one, 1, err, sizeof(err)), 0);
-    assert_int_equal(state_load(path, l, 2, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "small"));
-    /* a missing file is not an error */
-    unlink(path);
-    assert_int_equal(state_load(path, l, 2, err, sizeof(err)), 1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(module_header_and_checks),
-        cmocka_unit_test(state_round_trip_and_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
