@@ -1,0 +1,287 @@
+/* photon-sim run: the command line. */
+#include "run_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "usbip.h"
+
+void run_usage(FILE *f)
+{
+    fprintf(f,
+"usage: photon-sim run [OPTIONS]\n"
+"\n"
+"Boot an emulated Photon from a device state file and print what its RGB LED\n"
+"does (\"blinking yellow (202 ms period)\", \"breathing white\", \"SOS red, code 1\").\n"
+"Time is virtual: derived from executed instructions, the same inputs give\n"
+"the same run, and a run is as fast as the host allows.\n"
+"\n"
+"device:\n"
+"  --state FILE         device state file (flash, OTP, device ID, RTC and backup\n"
+"                       registers); created if missing (default: %s)\n"
+"  --fresh              start from an erased device, ignoring the state file's\n"
+"                       content (it is still written unless --no-save)\n"
+"  --no-save            do not write the state file\n"
+"  --load IMAGE         write a module into flash at the address in its header\n"
+"                       (repeatable); IMAGE is a file or a short name such as\n"
+"                       bootloader@2.2.0, system-part1@2.2.0, tinker@0.4.5\n"
+"  --force              load images for other platforms or with bad CRCs\n"
+"  --raw FILE[@ADDR]    write raw bytes into flash (default 0x08000000)\n"
+"  --device-id HEX      the 24-hex-digit device ID of a new device\n"
+"  --seed N             seed for every random source (RNG peripheral, new IDs)\n"
+"  --fast-flash         flash erase/program take no time (normally the\n"
+"                       datasheet's: 250 ms to 1 s a sector)\n"
+"  --no-battery         power on without the coin cell: the RTC, backup\n"
+"                       registers and backup SRAM saved in the state file are\n"
+"                       lost (by default they are kept, as VBAT would)\n"
+"\n"
+"what happens:\n"
+"  --hold setup=SECONDS hold the SETUP button from power-on for SECONDS\n"
+"  --until-led PATTERN  stop with status 0 when the LED shows PATTERN, e.g.\n"
+"                       \"blinking yellow\", \"solid white\", \"breathing cyan\",\n"
+"                       \"SOS 1\"; status 1 at the timeout\n"
+"  --timeout SECONDS    stop after SECONDS of virtual time (default: none, or\n"
+"                       60 with --until-led)\n"
+"  --realtime           pace virtual time to the wall clock (for watching); the\n"
+"                       default for an open-ended run on a terminal\n"
+"  --fast               never pace: run as fast as the host allows (the default\n"
+"                       with --timeout or --until-led, or without a terminal)\n"
+"  --speed X            with --realtime: X times real time\n"
+"\n"
+"usb:\n"
+"  --usbip [PORT]       plug the USB cable into a host and export the device\n"
+"                       over USB/IP on 127.0.0.1:PORT (default 3240; 0: any\n"
+"                       free port, printed); `photon-sim usb -- dfu-util ...`\n"
+"                       or `usbip attach -r 127.0.0.1 -b 1-1` reach it. While a\n"
+"                       client is connected, idle virtual time is paced to the\n"
+"                       wall clock\n"
+"  --usbip-bind ADDR    listen on ADDR instead of 127.0.0.1\n"
+"\n"
+"output:\n"
+"  --led-trace FILE     write every LED change as ms,r,g,b\n"
+"  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, or a file\n"
+"  --log CATS           diagnostics: %s\n"
+"  --log-file FILE      diagnostics to FILE instead of stderr\n"
+"  -q, --quiet          print only the result\n"
+"  --stats              print speed figures at the end: instructions, MIPS,\n"
+"                       virtual seconds per wall second, idle time skipped\n"
+"  -h, --help           this text\n"
+"\n"
+"debugging:\n"
+"  --gdb [NAME=][ADDR:]PORT\n"
+"                       GDB remote protocol server on ADDR:PORT (default address\n"
+"                       127.0.0.1; PORT 0 picks a free port, printed on stderr):\n"
+"                       gdb-multiarch -ex 'target remote :PORT'. Breakpoints,\n"
+"                       watchpoints, stepping, registers incl. msp/psp/primask/\n"
+"                       basepri/faultmask/control, memory (peripheral registers\n"
+"                       through the models), `load` into flash, monitor reset|\n"
+"                       halt|info|help. Virtual time stands still while halted;\n"
+"                       detaching (or quitting gdb) lets the Photon run on, `kill`\n"
+"                       ends the run; NAME: the device's (photon)\n"
+"  --gdb-wait           the core waits at reset until a debugger connects\n"
+"                       (port 3333 unless --gdb is given)\n"
+"  --trace WHAT         execution traces (repeatable, or comma-separated):\n"
+"                         exc              exception entry/return/tail-chain\n"
+"                         mmio=DEV[,DEV..] register accesses of peripherals\n"
+"                                          (RCC, GPIOA, TIM2, RTC, FLASH, ..., all)\n"
+"                         pc-sample=N      the PC every N cycles with its module\n"
+"                                          (bootloader, system-part1/2, user, ...)\n"
+"                                          and a histogram at the end\n"
+"  --trace-file FILE    write traces to FILE (default: stderr)\n"
+"\n"
+"%s"
+"\n"
+"With no options: the default device (bootloader, system parts 2.2.0 and\n"
+"Tinker on first use) runs until Ctrl-C or the window is closed.\n"
+"Exit status: 0 done (or PATTERN seen), 1 PATTERN not seen, 2 bad input,\n"
+"3 emulator failure, 130 interrupted.\n",
+            state_default_path(), log_categories(), view_help);
+}
+
+static double parse_seconds(const char *s, const char *opt, bool *ok)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || (*end && strcmp(end, "s")) || v < 0 || v > 1e7) {
+        fprintf(stderr, "photon-sim run: %s wants seconds, got '%s'\n", opt, s);
+        *ok = false;
+    }
+    return v;
+}
+
+enum {
+    OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
+    OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE,
+};
+
+static const struct option opts[] = {
+    {"state", required_argument, 0, 's'},  {"fresh", no_argument, 0, 'F'},
+    {"no-save", no_argument, 0, 'N'},      {"load", required_argument, 0, 'l'},
+    {"force", no_argument, 0, 'f'},        {"raw", required_argument, 0, 'R'},
+    {"device-id", required_argument, 0, 'D'}, {"seed", required_argument, 0, 'S'},
+    {"fast-flash", no_argument, 0, 'X'},   {"no-battery", no_argument, 0, 'B'},
+    {"hold", required_argument, 0, 'H'},   {"until-led", required_argument, 0, 'u'},
+    {"timeout", required_argument, 0, 't'}, {"realtime", no_argument, 0, 'r'},
+    {"fast", no_argument, 0, 'A'},         {"speed", required_argument, 0, 'x'},
+    {"led-trace", required_argument, 0, 'T'}, {"usart1", required_argument, 0, 'U'},
+    {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
+    {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
+    {"usbip", optional_argument, 0, OPT_USBIP}, {"usbip-bind", required_argument, 0, OPT_USBIP_BIND},
+    {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
+    {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
+    {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
+    {"print-layout", no_argument, 0, OPT_LAYOUT},
+    {"gdb", required_argument, 0, OPT_GDB}, {"gdb-wait", no_argument, 0, OPT_GDB_WAIT},
+    {"trace", required_argument, 0, OPT_TRACE},
+    {"trace-file", required_argument, 0, OPT_TRACE_FILE},
+    {0, 0, 0, 0},
+};
+
+/* --usbip, --usbip=PORT or --usbip PORT */
+static int usbip_port(const char *ps, int argc, char **argv)
+{
+    if (!ps && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+        ps = argv[optind++];
+    if (!ps)
+        return USBIP_DEFAULT_PORT;
+    char *end;
+    long v = strtol(ps, &end, 10);
+    if (*end || end == ps || v < 0 || v > 65535) {
+        fprintf(stderr, "photon-sim run: --usbip wants a TCP port (0-65535), got '%s'\n", ps);
+        return -1;
+    }
+    return (int)v;
+}
+
+/* One option; returns -1 to go on, or an exit status. */
+static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
+{
+    char err[1024];
+    switch (c) {
+    case 's': o->so.state_path = optarg; break;
+    case 'F': o->so.fresh = true; break;
+    case 'N': o->so.no_save = true; break;
+    case 'l':
+        if (o->nload < RUN_MAX_LOADS) o->loads[o->nload++] = optarg;
+        break;
+    case 'f': o->force = true; break;
+    case 'R':
+        if (o->nraw < RUN_MAX_RAWS) o->raws[o->nraw++] = optarg;
+        break;
+    case 'D': o->so.device_id = optarg; break;
+    case 'S': o->so.seed = strtoull(optarg, NULL, 0); break;
+    case 'X': o->so.fast_flash = true; break;
+    case 'B': o->so.no_battery = true; break;
+    case 'H':
+        if (strncmp(optarg, "setup=", 6)) {
+            fprintf(stderr, "photon-sim run: --hold wants setup=SECONDS\n");
+            return EXIT_USAGE;
+        }
+        o->hold_setup = parse_seconds(optarg + 6, "--hold setup=", ok);
+        break;
+    case 'u':
+        if (!led_pattern_parse(optarg, &o->want, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            return EXIT_USAGE;
+        }
+        o->until = true;
+        break;
+    case 't': o->timeout = parse_seconds(optarg, "--timeout", ok); break;
+    case 'r': o->realtime = true; break;
+    case 'A': o->fast = true; break;
+    case 'x': o->speed = parse_seconds(optarg, "--speed", ok); break;
+    case 'T': o->led_trace = optarg; break;
+    case 'U': o->usart = optarg; break;
+    case 'L': {
+        const char *bad;
+        if (!log_parse(optarg, &o->logmask, &bad)) {
+            fprintf(stderr, "photon-sim run: unknown --log category '%s' (known: %s)\n", bad,
+                    log_categories());
+            return EXIT_USAGE;
+        }
+        break;
+    }
+    case 'O': o->logfile = optarg; break;
+    case OPT_USBIP:
+        if ((o->usbip_port = usbip_port(optarg, argc, argv)) < 0)
+            return EXIT_USAGE;
+        break;
+    case OPT_USBIP_BIND: o->usbip_bind = optarg; break;
+    case 'q': o->quiet = true; break;
+    case 'Z': o->stats = true; break;
+    case 'W': o->vo.headless = true; break;
+    case OPT_WINDOW: o->vo.window = true; break;
+    case OPT_LAYOUT: o->print_layout = true; break;
+    case OPT_SCALE:
+    case OPT_SHOT:
+    case OPT_AT:
+        if (!(c == OPT_SCALE ? view_opt_scale(&o->vo, optarg, err, sizeof(err))
+              : c == OPT_SHOT ? view_opt_screenshot(&o->vo, optarg, err, sizeof(err))
+                              : view_opt_at(&o->vo, optarg, err, sizeof(err)))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            return EXIT_USAGE;
+        }
+        break;
+    case 'h': run_usage(stdout); return EXIT_OK;
+    case OPT_GDB: o->gdb_spec = optarg; break;
+    case OPT_GDB_WAIT: o->gdb_wait = true; break;
+    case OPT_TRACE:
+        if (tracer_parse(&o->tr, optarg, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: %s\n", err);
+            return EXIT_USAGE;
+        }
+        break;
+    case OPT_TRACE_FILE: o->trace_file = optarg; break;
+    default: run_usage(stderr); return EXIT_USAGE;
+    }
+    return -1;
+}
+
+int run_parse(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->hold_setup = o->timeout = -1;
+    o->speed = 1;
+    o->usart = "stdout";
+    o->logmask = LOG_INFO;
+    o->usbip_port = -1;
+    view_opts_init(&o->vo);
+    tracer_init(&o->tr);
+    bool ok = true;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        int rc = option(c, o, argc, argv, &ok);
+        if (rc >= 0)
+            return rc;
+    }
+    if (!ok)
+        return EXIT_USAGE;
+    if (optind < argc) {
+        fprintf(stderr, "photon-sim run: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (o->speed <= 0)
+        o->speed = 1;
+    char err[1024];
+    if (!view_opts_check(&o->vo, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o->print_layout) {
+        view_print_layout(&o->vo, stdout);
+        return EXIT_OK;
+    }
+    o->vo.quiet = o->quiet;
+    /* An open-ended run on a terminal is for watching: pace it. */
+    if (!o->fast && o->timeout < 0 && !o->until && isatty(STDOUT_FILENO))
+        o->realtime = true;
+    if (o->timeout < 0 && o->until)
+        o->timeout = 60;
+    return -1;
+}

@@ -1,0 +1,42 @@
+/* photon-sim run: its options, parsed into one struct (cli_run.c runs). */
+#ifndef PHOTON_RUN_OPTIONS_H
+#define PHOTON_RUN_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ledpattern.h"
+#include "log.h"
+#include "session.h"
+#include "trace.h"
+#include "window.h"
+
+#define RUN_MAX_LOADS 32
+#define RUN_MAX_RAWS 8
+
+typedef struct run_opts {
+    session_opts so;
+    const char *loads[RUN_MAX_LOADS], *raws[RUN_MAX_RAWS];
+    int nload, nraw;
+    bool force, realtime, fast, stats, quiet;
+    double hold_setup, timeout, speed; /* seconds; < 0: not given */
+    bool until;                        /* --until-led */
+    led_pattern want;
+    const char *led_trace, *usart, *logfile, *trace_file;
+    unsigned logmask;
+    int usbip_port; /* < 0: no USB/IP */
+    const char *usbip_bind;
+    view_opts vo;
+    bool print_layout;
+    const char *gdb_spec; /* [NAME=][ADDR:]PORT */
+    bool gdb_wait;
+    tracer tr;
+} run_opts;
+
+void run_usage(FILE *f);
+/* Parse the command line. Returns -1 to go on, or an exit status (help
+ * printed, or bad usage reported on stderr). */
+int run_parse(int argc, char **argv, run_opts *o);
+
+#endif
