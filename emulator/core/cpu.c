@@ -46,7 +46,7 @@ void core_set_reg(machine *m, int reg, uint32_t v)
 
 /* Unicorn 2.0.1 does not rebuild its cached translation flags when IPSR
  * is written; writing APSR_NZCV does. */
-static void rebuild_hflags(machine *m)
+void core_rebuild_hflags(machine *m)
 {
     core_set_reg(m, UC_ARM_REG_APSR_NZCV, core_reg(m, UC_ARM_REG_APSR_NZCV));
 }
@@ -133,7 +133,7 @@ void core_exception_entry(machine *m, int exc, uint32_t ret)
     core_set_reg(m, UC_ARM_REG_LR,
                 !thread ? EXC_RETURN_HANDLER
                         : on_psp ? EXC_RETURN_THREAD_PSP : EXC_RETURN_THREAD_MSP);
-    rebuild_hflags(m);
+    core_rebuild_hflags(m);
     nvic_activate(&m->nvic, exc);
     m->cpu.exceptions++;
     m->cpu.sleeping = false;
@@ -197,7 +197,7 @@ static void exception_return(machine *m, uint32_t exc_return)
             return;
         }
         core_set_reg(m, UC_ARM_REG_IPSR, (uint32_t)next);
-        rebuild_hflags(m);
+        core_rebuild_hflags(m);
         core_set_reg(m, UC_ARM_REG_LR, exc_return);
         nvic_activate(&m->nvic, next);
         m->cpu.exceptions++;
@@ -245,7 +245,7 @@ static void exception_return(machine *m, uint32_t exc_return)
                     use_psp ? (control | CONTROL_SPSEL) : (control & ~CONTROL_SPSEL));
     }
     core_set_reg(m, UC_ARM_REG_EPSR, xpsr & (XPSR_IT_MASK | XPSR_T));
-    rebuild_hflags(m);
+    core_rebuild_hflags(m);
     core_set_reg(m, UC_ARM_REG_PC, f[6] | 1);
     if (trace_exc_on(m))
         trace_exc(m, TRACE_EXC_RETURN, (int)ipsr, f[6] & ~1u, exc_return);
@@ -639,14 +639,14 @@ void core_reset(machine *m)
     core_set_reg(m, UC_ARM_REG_IPSR, 1);
     core_set_reg(m, UC_ARM_REG_CONTROL, 0);
     core_set_reg(m, UC_ARM_REG_IPSR, 0);
-    rebuild_hflags(m);
+    core_rebuild_hflags(m);
     core_set_reg(m, UC_ARM_REG_CONTROL, 0);
     core_set_reg(m, UC_ARM_REG_PRIMASK, 0);
     core_set_reg(m, UC_ARM_REG_BASEPRI, 0);
     core_set_reg(m, UC_ARM_REG_FAULTMASK, 0);
     core_set_reg(m, UC_ARM_REG_PSP, 0);
     core_set_reg(m, UC_ARM_REG_XPSR, XPSR_T);
-    rebuild_hflags(m);
+    core_rebuild_hflags(m);
     uint32_t sp = 0, pc = 0;
     mem_read32(m, 0, &sp);
     mem_read32(m, 4, &pc);

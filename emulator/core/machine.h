@@ -227,6 +227,9 @@ int core_install_hooks(machine *m);
 void core_reset(machine *m);
 uint32_t core_reg(machine *m, int reg);
 void core_set_reg(machine *m, int reg, uint32_t v);
+/* After a write to IPSR or CONTROL: Unicorn rebuilds its cached
+ * translation flags only on an APSR write. */
+void core_rebuild_hflags(machine *m);
 void core_exception_entry(machine *m, int exc, uint32_t return_addr);
 bool core_take_pending(machine *m, uint32_t pc);
 void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
