@@ -85,11 +85,6 @@ uint64_t flash_erase_time_ps(uint32_t sz, int psize)
 
 #define PROGRAM_TIME_PS (16 * PS_PER_US) /* tPROG typical */
 
-static machine *M(stm32_flash *f)
-{
-    return f->dev.m;
-}
-
 static void update_irq(stm32_flash *f)
 {
     bool eop = FIELD_EX32(f->cr, CR, EOPIE) && FIELD_EX32(f->sr, SR, EOP);
@@ -106,7 +101,7 @@ static bool sector_protected(stm32_flash *f, int n)
 static void op_done(void *arg)
 {
     stm32_flash *f = arg;
-    machine *m = M(f);
+    machine *m = f->dev.m;
     switch (f->pending_op) {
     case OP_ERASE: {
         uint32_t a = sector_start(f, f->pending_sector);
@@ -148,7 +143,7 @@ static void op_done(void *arg)
 
 static void start_op(stm32_flash *f, int op, uint64_t duration)
 {
-    machine *m = M(f);
+    machine *m = f->dev.m;
     if (f->instant)
         duration = 1;
     f->pending_op = op;
@@ -159,7 +154,7 @@ static void start_op(stm32_flash *f, int op, uint64_t duration)
 
 static void cr_write(stm32_flash *f, uint32_t v)
 {
-    machine *m = M(f);
+    machine *m = f->dev.m;
     if (FIELD_EX32(f->cr, CR, LOCK)) {
         log_msg(&m->log, LOG_GUEST, "flash: CR write while locked ignored");
         return;
@@ -227,7 +222,7 @@ static uint32_t flash_read(device *d, uint32_t off, unsigned size)
 static void key_write(stm32_flash *f, int *step, uint32_t v, uint32_t k1,
                       uint32_t k2, uint32_t *reg, uint32_t lockbit)
 {
-    machine *m = M(f);
+    machine *m = f->dev.m;
     if (f->key_fault)
         return;
     if (*step == 0 && v == k1) {
@@ -283,7 +278,7 @@ static void flash_write(device *d, uint32_t off, uint32_t v, unsigned size)
 bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
 {
     stm32_flash *f = ctx;
-    machine *m = M(f);
+    machine *m = f->dev.m;
     addr = bus_canonical(&m->bus, addr); /* the boot alias */
     bool main = addr - f->mem.base < f->mem.size;
     bool otp = addr >= f->mem.otp_base && addr + size <= f->mem.otp_base + 528;

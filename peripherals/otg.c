@@ -177,11 +177,6 @@ enum { PKT_GOUTNAK = 1, PKT_OUT = 2, PKT_OUT_DONE = 3, PKT_SETUP_DONE = 4, PKT_S
 #define DOEPINT_W1C 0x407Bu /* XFRC EPDISD STUP OTEPDIS B2BSTUP NYET */
 
 
-static machine *M(stm32_otg *o)
-{
-    return o->dev.m;
-}
-
 /* ---- FIFOs ------------------------------------------------------------ */
 
 static unsigned txf_depth(const stm32_otg *o, int n)
@@ -322,8 +317,8 @@ static void check_connection(stm32_otg *o)
     bool c = otg_pulled_up(o);
     if (c != o->connected) {
         o->connected = c;
-        log_msg(&M(o)->log, LOG_USB, "[%.3f ms] otg: D+ pull-up %s",
-                (double)machine_now(M(o)) / PS_PER_MS, c ? "on (attach)" : "off (detach)");
+        log_msg(&o->dev.m->log, LOG_USB, "[%.3f ms] otg: D+ pull-up %s",
+                (double)machine_now(o->dev.m) / PS_PER_MS, c ? "on (attach)" : "off (detach)");
         usb_port_connect_changed(&o->port);
     }
 }
@@ -695,8 +690,8 @@ static void txfifo_push(stm32_otg *o, int n, uint32_t v)
 {
     otg_txfifo *f = &o->txf[n];
     if (f->count >= txf_depth(o, n)) {
-        log_msg(&M(o)->log, LOG_GUEST, "otg: TX FIFO %d overflow (depth %u words) pc=0x%08x", n,
-                txf_depth(o, n), machine_pc(M(o)));
+        log_msg(&o->dev.m->log, LOG_GUEST, "otg: TX FIFO %d overflow (depth %u words) pc=0x%08x", n,
+                txf_depth(o, n), machine_pc(o->dev.m));
         return;
     }
     f->w[(f->head + f->count) % OTG_FIFO_WORDS] = v;

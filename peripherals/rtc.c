@@ -53,11 +53,6 @@ REGS_OFFSETS(RTC_REGS)
 
 typedef unsigned __int128 u128;
 
-static machine *M(stm32_rtc *r)
-{
-    return r->dev.m;
-}
-
 /* ---- calendar arithmetic (2000..2099) -------------------------------- */
 
 static bool leap(int y)
@@ -142,7 +137,7 @@ static uint64_t ticks_now(stm32_rtc *r)
 {
     if (!r->counting)
         return r->base_frac;
-    uint64_t now = machine_now(M(r));
+    uint64_t now = machine_now(r->dev.m);
     return r->base_frac +
            (uint64_t)((u128)(now - r->base_ps) * rcc_rtcclk(r->rcc) / PS_PER_S);
 }
@@ -158,7 +153,7 @@ static void rebase(stm32_rtc *r)
     uint64_t t = ticks_now(r), tps = ticks_per_sec(r);
     r->base_secs += (int64_t)(t / tps);
     r->base_frac = t % tps;
-    r->base_ps = machine_now(M(r));
+    r->base_ps = machine_now(r->dev.m);
     r->counting = clock_runs(r);
 }
 
@@ -174,7 +169,7 @@ void rtc_set_seconds(stm32_rtc *r, int64_t secs)
 {
     r->base_secs = secs;
     r->base_frac = 0;
-    r->base_ps = machine_now(M(r));
+    r->base_ps = machine_now(r->dev.m);
     r->counting = clock_runs(r);
     if (secs > 0)
         r->isr |= R_ISR_INITS_MASK;
@@ -248,7 +243,7 @@ static bool alarm_day_ok(uint32_t a, const cal *c)
 /* Next second after now when alarm n matches (MSKx bits mask fields). */
 static void arm_alarm(stm32_rtc *r, int n)
 {
-    machine *m = M(r);
+    machine *m = r->dev.m;
     clock_disarm(&m->clock, &r->alarm_ev[n]);
     if (!(r->cr & (R_CR_ALRAE_MASK << n)) || !r->counting)
         return;
@@ -301,7 +296,7 @@ static uint64_t wut_period_ps(stm32_rtc *r)
 
 static void arm_wut(stm32_rtc *r)
 {
-    machine *m = M(r);
+    machine *m = r->dev.m;
     clock_disarm(&m->clock, &r->wut_ev);
     uint64_t p = r->rcc ? wut_period_ps(r) : 0;
     if (FIELD_EX32(r->cr, CR, WUTE) && p)
@@ -373,7 +368,7 @@ static uint32_t rtc_read(device *d, uint32_t off, unsigned size)
 
 static bool write_allowed(stm32_rtc *r, uint32_t off)
 {
-    machine *m = M(r);
+    machine *m = r->dev.m;
     if (!r->dbp) {
         log_msg(&m->log, LOG_GUEST, "rtc: write to +0x%02x without PWR_CR.DBP ignored", off);
         return false;
@@ -388,7 +383,7 @@ static bool write_allowed(stm32_rtc *r, uint32_t off)
 
 static void isr_write(stm32_rtc *r, uint32_t v)
 {
-    machine *m = M(r);
+    machine *m = r->dev.m;
     /* flags 8..13 and RSF are cleared by writing 0; INIT is read/write
      * (and key-protected) */
     uint32_t clr = (R_ISR_RSF_MASK | 0x3F00u) & ~v;

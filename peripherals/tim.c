@@ -49,11 +49,6 @@ REGS_OFFSETS(TIM_REGS)
 
 typedef unsigned __int128 u128;
 
-static machine *M(stm32_tim *t)
-{
-    return t->dev.m;
-}
-
 static uint64_t period(stm32_tim *t)
 {
     return (uint64_t)t->arr + 1;
@@ -94,13 +89,13 @@ uint32_t tim_cnt(stm32_tim *t)
 {
     if (!running(t))
         return t->stopped_cnt;
-    return (uint32_t)(position(t, machine_now(M(t))) % period(t));
+    return (uint32_t)(position(t, machine_now(t->dev.m)) % period(t));
 }
 
 /* Restart the time function from the current counter value. */
 static void reanchor(stm32_tim *t, uint32_t cnt)
 {
-    t->anchor_ps = machine_now(M(t));
+    t->anchor_ps = machine_now(t->dev.m);
     t->anchor_pos = cnt;
     t->synced_pos = cnt;
     t->stopped_cnt = cnt;
@@ -143,7 +138,7 @@ static void sync_flags(stm32_tim *t)
 {
     if (!running(t))
         return;
-    uint64_t now = position(t, machine_now(M(t)));
+    uint64_t now = position(t, machine_now(t->dev.m));
     uint64_t from = t->synced_pos;
     if (now <= from)
         return;
@@ -167,7 +162,7 @@ static void sync_flags(stm32_tim *t)
 
 static void arm(stm32_tim *t)
 {
-    machine *m = M(t);
+    machine *m = t->dev.m;
     clock_disarm(&m->clock, &t->ev);
     if (!running(t) || !(t->dier & 0x1F))
         return;

@@ -47,11 +47,6 @@ REGS_OFFSETS(USART_REGS)
 /* Stop bits in halves, by CR2.STOP: 1, 0.5, 2, 1.5 */
 static const uint8_t stop_half[4] = {2, 1, 4, 3};
 
-static machine *M(stm32_usart *u)
-{
-    return u->dev.m;
-}
-
 static uint32_t baud_rate(const stm32_usart *u)
 {
     uint32_t pclk = u->rcc ? (u->apb == 2 ? rcc_pclk2(u->rcc) : rcc_pclk1(u->rcc))
@@ -92,7 +87,7 @@ static void update_irq(stm32_usart *u)
 
 static void start_shift(stm32_usart *u, uint8_t b)
 {
-    machine *m = M(u);
+    machine *m = u->dev.m;
     u->shift = b;
     u->tx_busy = true;
     u->sr &= ~R_SR_TC_MASK;
@@ -124,7 +119,7 @@ static bool rx_enabled(stm32_usart *u)
  * one from the port. */
 static void rx_arm(stm32_usart *u)
 {
-    machine *m = M(u);
+    machine *m = u->dev.m;
     if (u->rx_pending) {
         if (rx_enabled(u) && !u->rx_ev.armed)
             clock_arm(&m->clock, &u->rx_ev, machine_now(m) + usart_char_time_ps(u));

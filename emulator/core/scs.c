@@ -104,15 +104,10 @@ static uint32_t pid_cid(uint32_t off)
 
 /* ---- SysTick ---------------------------------------------------------- */
 
-static machine *M(scs *s)
-{
-    return s->dev.m;
-}
-
 static uint32_t st_div(scs *s)
 {
     /* CLKSOURCE=0 is the chip's external reference: HCLK divided */
-    return FIELD_EX32(s->st_ctrl, SYST_CSR, CLKSOURCE) ? 1 : M(s)->cfg.systick_ref_div;
+    return FIELD_EX32(s->st_ctrl, SYST_CSR, CLKSOURCE) ? 1 : s->dev.m->cfg.systick_ref_div;
 }
 
 static bool st_running(scs *s)
@@ -124,7 +119,7 @@ static bool st_running(scs *s)
  * cleared and reloads at the anchor). */
 static uint32_t st_value(scs *s)
 {
-    uint64_t now = M(s)->clock.cycles;
+    uint64_t now = s->dev.m->clock.cycles;
     if (!st_running(s))
         return s->st_frozen;
     if (now < s->st_anchor || s->st_load == 0)
@@ -135,7 +130,7 @@ static uint32_t st_value(scs *s)
 
 static void st_arm(scs *s)
 {
-    machine *m = M(s);
+    machine *m = s->dev.m;
     clock_disarm(&m->clock, &s->st_event);
     if (!st_running(s) || s->st_load == 0)
         return;
@@ -154,7 +149,7 @@ static void st_fire(void *arg)
     scs *s = arg;
     s->st_countflag = true;
     if (FIELD_EX32(s->st_ctrl, SYST_CSR, TICKINT))
-        machine_pend_exception(M(s), EXC_SYSTICK);
+        machine_pend_exception(s->dev.m, EXC_SYSTICK);
     st_arm(s);
 }
 
@@ -164,7 +159,7 @@ static void st_write_ctrl(scs *s, uint32_t v)
     uint32_t cur = st_value(s);
     s->st_ctrl = v & 7;
     bool now_on = st_running(s);
-    uint64_t cy = M(s)->clock.cycles;
+    uint64_t cy = s->dev.m->clock.cycles;
     if (!was && now_on) {
         if (cur == 0)
             s->st_anchor = cy + st_div(s);
@@ -183,7 +178,7 @@ static void st_write_val(scs *s)
 {
     s->st_countflag = false;
     if (st_running(s))
-        s->st_anchor = M(s)->clock.cycles + st_div(s);
+        s->st_anchor = s->dev.m->clock.cycles + st_div(s);
     else
         s->st_frozen = 0;
     st_arm(s);
@@ -198,7 +193,7 @@ void scs_clock_changed(scs *s)
 
 static uint32_t icsr_read(scs *s)
 {
-    machine *m = M(s);
+    machine *m = s->dev.m;
     nvic *n = &m->nvic;
     uint32_t ipsr = core_reg(m, UC_ARM_REG_IPSR) & 0x1FF;
     uint32_t v = ipsr;
@@ -216,7 +211,7 @@ static uint32_t icsr_read(scs *s)
 
 static void icsr_write(scs *s, uint32_t v)
 {
-    machine *m = M(s);
+    machine *m = s->dev.m;
     if (FIELD_EX32(v, ICSR, NMIPENDSET))
         machine_pend_exception(m, EXC_NMI);
     if (FIELD_EX32(v, ICSR, PENDSVSET))
@@ -231,7 +226,7 @@ static void icsr_write(scs *s, uint32_t v)
 
 static uint32_t shcsr_read(scs *s)
 {
-    nvic *n = &M(s)->nvic;
+    nvic *n = &s->dev.m->nvic;
     return (uint32_t)n->active[EXC_MEMMANAGE] << 0 |
            (uint32_t)n->active[EXC_BUSFAULT] << 1 |
            (uint32_t)n->active[EXC_USAGEFAULT] << 3 |
@@ -250,7 +245,7 @@ static uint32_t shcsr_read(scs *s)
 
 static void shcsr_write(scs *s, uint32_t v)
 {
-    nvic *n = &M(s)->nvic;
+    nvic *n = &s->dev.m->nvic;
     nvic_set_enabled(n, EXC_MEMMANAGE, v & BIT(16));
     nvic_set_enabled(n, EXC_BUSFAULT, v & BIT(17));
     nvic_set_enabled(n, EXC_USAGEFAULT, v & BIT(18));
@@ -258,7 +253,7 @@ static void shcsr_write(scs *s, uint32_t v)
 
 static void aircr_write(scs *s, uint32_t v)
 {
-    machine *m = M(s);
+    machine *m = s->dev.m;
     if (FIELD_EX32(v, AIRCR, VECTKEY) != 0x05FA) {
         log_msg(&m->log, LOG_GUEST, "scs: AIRCR write without VECTKEY ignored");
         return;
@@ -274,8 +269,8 @@ static uint32_t prio_read(scs *s, int first_exc, unsigned size)
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++) {
         int e = first_exc + (int)i;
-        if (e >= 4 && e < M(s)->nvic.nexc)
-            v |= (uint32_t)M(s)->nvic.prio[e] << (8 * i);
+        if (e >= 4 && e < s->dev.m->nvic.nexc)
+            v |= (uint32_t)s->dev.m->nvic.prio[e] << (8 * i);
     }
     return v;
 }
@@ -284,8 +279,8 @@ static void prio_write(scs *s, int first_exc, uint32_t v, unsigned size)
 {
     for (unsigned i = 0; i < size; i++) {
         int e = first_exc + (int)i;
-        if (e >= 4 && e < M(s)->nvic.nexc)
-            nvic_set_prio(&M(s)->nvic, e, (uint8_t)(v >> (8 * i)));
+        if (e >= 4 && e < s->dev.m->nvic.nexc)
+            nvic_set_prio(&s->dev.m->nvic, e, (uint8_t)(v >> (8 * i)));
     }
 }
 
@@ -304,7 +299,7 @@ static uint32_t irq_bits(const nvic *n, const bool *arr, uint32_t word)
 static uint32_t scs_read(device *d, uint32_t off, unsigned size)
 {
     scs *s = container_of(d, scs, dev);
-    machine *m = M(s);
+    machine *m = s->dev.m;
     nvic *n = &m->nvic;
     if (off >= A_NVIC_IPR0 && off < A_NVIC_IPR0 + 0xF0)
         return prio_read(s, EXC_IRQ0 + (int)(off - A_NVIC_IPR0), size);
@@ -369,7 +364,7 @@ static uint32_t scs_read(device *d, uint32_t off, unsigned size)
 
 static void set_irq_bits(scs *s, uint32_t which, uint32_t word, uint32_t v)
 {
-    nvic *n = &M(s)->nvic;
+    nvic *n = &s->dev.m->nvic;
     for (int b = 0; b < 32; b++) {
         int irq = (int)word * 32 + b;
         if (!(v & (1u << b)) || irq >= n->nirq)
@@ -387,13 +382,13 @@ static void set_irq_bits(scs *s, uint32_t which, uint32_t word, uint32_t v)
         }
     }
     if (n->best)
-        M(s)->cpu.attention = true;
+        s->dev.m->cpu.attention = true;
 }
 
 static void scs_write(device *d, uint32_t off, uint32_t v, unsigned size)
 {
     scs *s = container_of(d, scs, dev);
-    machine *m = M(s);
+    machine *m = s->dev.m;
     if (off >= A_NVIC_IPR0 && off < A_NVIC_IPR0 + 0xF0) {
         prio_write(s, EXC_IRQ0 + (int)(off - A_NVIC_IPR0), v, size);
         return;
@@ -455,7 +450,7 @@ static void scs_reset(device *d, reset_kind kind)
 {
     scs *s = container_of(d, scs, dev);
     (void)kind;
-    clock_disarm(&M(s)->clock, &s->st_event);
+    clock_disarm(&s->dev.m->clock, &s->st_event);
     uint32_t keep_demcr = s->demcr; /* debug logic survives a system reset */
     memset((char *)s + sizeof(device), 0, sizeof(*s) - sizeof(device));
     clock_event_init(&s->st_event, "systick", st_fire, s);

@@ -30,11 +30,6 @@ typedef struct sock_conn {
     usbip_conn *c;
 } sock_conn;
 
-static machine *M(usb_link *l)
-{
-    return l->m;
-}
-
 static void say(usb_link *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(usb_link *l, const char *fmt, ...)
 {
@@ -42,7 +37,7 @@ static void say(usb_link *l, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    printf("[%10.3f s] ", (double)machine_now(M(l)) / PS_PER_S);
+    printf("[%10.3f s] ", (double)machine_now(l->m) / PS_PER_S);
     vprintf(fmt, ap);
     printf("\n");
     fflush(stdout);
@@ -92,13 +87,13 @@ static void proto_output(void *ctx, usbip_conn *c)
     usb_link *l = ctx;
     (void)c;
     /* end the slice so the reply goes out now */
-    machine_request_stop(M(l), STOP_REQUEST);
+    machine_request_stop(l->m, STOP_REQUEST);
 }
 
 static void proto_log(void *ctx, const char *msg)
 {
     usb_link *l = ctx;
-    log_msg(&M(l)->log, LOG_USB, "%s", msg);
+    log_msg(&l->m->log, LOG_USB, "%s", msg);
 }
 
 static void host_event(void *ctx, usbhost *h, usbhost_event ev)
@@ -114,7 +109,7 @@ static void host_event(void *ctx, usbhost *h, usbhost_event ev)
     }
     if (l->wait_attached == (ev == USBH_ATTACHED)) {
         l->r->stop = true;
-        machine_request_stop(M(l), STOP_REQUEST);
+        machine_request_stop(l->m, STOP_REQUEST);
     }
 }
 
@@ -172,7 +167,7 @@ static void drop(usb_link *l, usbip_conn *c)
         close(sc->fd);
         free(sc);
     }
-    log_msg(&M(l)->log, LOG_USB, "usbip: client disconnected%s%s", c->why[0] ? ": " : "",
+    log_msg(&l->m->log, LOG_USB, "usbip: client disconnected%s%s", c->why[0] ? ": " : "",
             c->why);
     usbip_conn_free(c);
     l->last_client_wall = wall_seconds();
@@ -201,7 +196,7 @@ static void accept_clients(usb_link *l)
         sc->c = c;
         c->user = sc;
         l->clients++;
-        log_msg(&M(l)->log, LOG_USB, "usbip: client connected");
+        log_msg(&l->m->log, LOG_USB, "usbip: client connected");
     }
 }
 
@@ -313,7 +308,7 @@ static void service_commands(usb_link *l)
         cmd_reap(c);
         if (c->exited && l->wait_cmd == c) {
             l->r->stop = true;
-            machine_request_stop(M(l), STOP_REQUEST);
+            machine_request_stop(l->m, STOP_REQUEST);
         }
     }
 }
@@ -323,7 +318,7 @@ static void service_commands(usb_link *l)
 static void pace_rebase(usb_link *l)
 {
     l->pace_wall0 = wall_seconds();
-    l->pace_virt0 = machine_now(M(l));
+    l->pace_virt0 = machine_now(l->m);
 }
 
 static bool link_poll(void *ctx, runner *r, int wait_ms)
@@ -337,11 +332,11 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
         l->saved_slice = r->slice_ps;
         r->slice_ps = PACED_SLICE_PS;
         pace_rebase(l);
-        log_msg(&M(l)->log, LOG_USB, "usb: host-paced time on");
+        log_msg(&l->m->log, LOG_USB, "usb: host-paced time on");
     } else if (!linked && l->paced) {
         l->paced = false;
         r->slice_ps = l->saved_slice;
-        log_msg(&M(l)->log, LOG_USB, "usb: host-paced time off");
+        log_msg(&l->m->log, LOG_USB, "usb: host-paced time off");
     }
     /* Between transfers virtual time follows the wall clock; a transfer in
      * flight may run ahead by TRANSFER_LEAD_S (a flash erase inside a
@@ -355,7 +350,7 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
     }
     int timeout = 0;
     if (l->paced) {
-        double ahead = (double)(machine_now(M(l)) - l->pace_virt0) / PS_PER_S -
+        double ahead = (double)(machine_now(l->m) - l->pace_virt0) / PS_PER_S -
                        (wall - l->pace_wall0) - (busy ? TRANSFER_LEAD_S : 0);
         if (ahead > 0)
             timeout = (int)(ahead * 1000) + 1;
@@ -366,7 +361,7 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
         /* the runner's own --realtime pacing must not make up for the
          * transfer's lead afterwards either */
         r->wall0 = wall;
-        r->virt0 = machine_now(M(l));
+        r->virt0 = machine_now(l->m);
     } else if (wait_ms > timeout) {
         timeout = wait_ms;
     }

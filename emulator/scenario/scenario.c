@@ -80,6 +80,7 @@ struct scn {
 
 photon *scn_photon(scn *s) { return s->s->p; }
 session *scn_session(scn *s) { return s->s; }
+machine *scn_machine(scn *s) { return s->s->p->m; }
 runner *scn_runner(scn *s) { return &s->w.r; }
 uint64_t scn_now(scn *s) { return machine_now(s->s->p->m); }
 const char *scn_dir(scn *s) { return s->sc->dir; }

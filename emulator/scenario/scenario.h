@@ -130,6 +130,7 @@ const char *scn_args_dir(scn_args *a);
 /* ---- running steps ---------------------------------------------------------- */
 
 photon *scn_photon(scn *s);
+machine *scn_machine(scn *s);
 session *scn_session(scn *s);
 runner *scn_runner(scn *s);
 uint64_t scn_now(scn *s);

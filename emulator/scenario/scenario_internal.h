@@ -93,4 +93,35 @@ struct scenario {
     size_t nsteps;
 };
 
+/* ---- parsing (scenario_parse.c, scenario_args.c) ---- */
+typedef struct parse_ctx {
+    scenario *sc;
+    const char *file; /* as named on the command line */
+    scn_error_list *errs;
+    size_t nerr0;
+    size_t nodes;
+} parse_ctx;
+
+struct scn_args {
+    parse_ctx *pc;
+    scn_step *st;
+    const scn_val *map;    /* SV_MAP, or NULL */
+    const scn_val *scalar; /* the scalar form (the main key) */
+    bool *used;
+};
+
+__attribute__((format(printf, 3, 0))) void scn_verr(parse_ctx *pc, int line, const char *fmt,
+                                                    va_list ap);
+/* Report an error at `line` (0: the file); returns false. */
+__attribute__((format(printf, 3, 4))) bool scn_perr(parse_ctx *pc, int line, const char *fmt,
+                                                    ...);
+const char *scn_kind_name(const scn_val *v);
+/* The closest of `cands` to `word`, as " (did you mean X?)" in buf, or "". */
+const char *scn_suggest(const char *word, const char *const *cands, size_t n, char *buf,
+                        size_t bufn);
+void scn_render(sbuf *b, const scn_val *v, int depth);
+char *scn_resolve_rel(scn_args *a, const char *p);
+bool scn_resolve_image(parse_ctx *pc, const char *name, const char **out, char *err,
+                       size_t errlen);
+
 #endif
