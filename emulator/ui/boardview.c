@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canvas.h"
 #include "clock.h"
 #include "ledmeaning.h"
 #include "pngfile.h"
@@ -125,164 +126,6 @@ double bv_led_level(double drive)
     return x <= 0.0031308 ? 12.92 * x : 1.055 * pow(x, 1 / 2.4) - 0.055;
 }
 
-/* ---- a tiny rasteriser on ARGB8888 surfaces ------------------------------ */
-
-typedef struct rgb {
-    double r, g, b;
-} rgb;
-
-static rgb C(int r, int g, int b)
-{
-    rgb c = {r, g, b};
-    return c;
-}
-
-static rgb mix(rgb a, rgb b, double t)
-{
-    rgb c = {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t};
-    return c;
-}
-
-typedef struct canvas {
-    SDL_Surface *s;
-    uint32_t *px;
-    int w, h, stride; /* stride in pixels */
-} canvas;
-
-static bool canvas_new(canvas *c, int w, int h)
-{
-    c->s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!c->s)
-        return false;
-    c->px = c->s->pixels;
-    c->w = w;
-    c->h = h;
-    c->stride = c->s->pitch / 4;
-    memset(c->px, 0, (size_t)c->s->pitch * h);
-    return true;
-}
-
-/* "over" compositing of colour `col` with coverage `a` */
-static void plot(canvas *c, int x, int y, rgb col, double a)
-{
-    if (x < 0 || y < 0 || x >= c->w || y >= c->h || a <= 0)
-        return;
-    if (a > 1)
-        a = 1;
-    uint32_t *p = &c->px[y * c->stride + x];
-    double da = ((*p >> 24) & 255) / 255.0;
-    double dr = (*p >> 16) & 255, dg = (*p >> 8) & 255, db = *p & 255;
-    double oa = a + da * (1 - a);
-    if (oa <= 0)
-        return;
-    double r = (col.r * a + dr * da * (1 - a)) / oa;
-    double g = (col.g * a + dg * da * (1 - a)) / oa;
-    double b = (col.b * a + db * da * (1 - a)) / oa;
-#define CL(v) ((uint32_t)((v) < 0 ? 0 : (v) > 255 ? 255 : lround(v)))
-    *p = CL(oa * 255) << 24 | CL(r) << 16 | CL(g) << 8 | CL(b);
-#undef CL
-}
-
-/* Paint: a flat colour, or a gradient from c0 to c1 along y (vertical) or
- * from a point (radial). */
-typedef enum { P_FLAT, P_VERT, P_RADIAL } paint_kind;
-typedef struct paint {
-    paint_kind kind;
-    rgb c0, c1;
-    double a;          /* opacity */
-    double y0, y1;     /* P_VERT: px */
-    double cx, cy, r;  /* P_RADIAL: px */
-} paint;
-
-static paint flat(rgb c)
-{
-    paint p = {P_FLAT, c, c, 1, 0, 0, 0, 0, 0};
-    return p;
-}
-
-static paint vert(rgb top, rgb bottom, double y0, double y1)
-{
-    paint p = {P_VERT, top, bottom, 1, y0, y1, 0, 0, 0};
-    return p;
-}
-
-static paint radial(rgb centre, rgb edge, double cx, double cy, double r)
-{
-    paint p = {P_RADIAL, centre, edge, 1, 0, 0, cx, cy, r};
-    return p;
-}
-
-static paint alpha(paint p, double a)
-{
-    p.a = a;
-    return p;
-}
-
-static rgb paint_at(const paint *p, double x, double y)
-{
-    double t = 0;
-    switch (p->kind) {
-    case P_FLAT: return p->c0;
-    case P_VERT: t = (y - p->y0) / (p->y1 - p->y0); break;
-    case P_RADIAL: t = hypot(x - p->cx, y - p->cy) / p->r; break;
-    }
-    if (t < 0)
-        t = 0;
-    if (t > 1)
-        t = 1;
-    return mix(p->c0, p->c1, t);
-}
-
-/* Signed distance (px) from (x, y) to a rounded rectangle. */
-static double sd_rrect(double x, double y, double cx, double cy, double hw, double hh, double r)
-{
-    double qx = fabs(x - cx) - (hw - r), qy = fabs(y - cy) - (hh - r);
-    double ox = qx > 0 ? qx : 0, oy = qy > 0 ? qy : 0;
-    double in = qx > qy ? qx : qy;
-    return hypot(ox, oy) + (in < 0 ? in : 0) - r;
-}
-
-/* Fill a rounded rectangle (x0,y0)-(x1,y1), px. `stroke` > 0 draws only an
- * outline of that width. */
-static void rrect(canvas *c, double x0, double y0, double x1, double y1, double r,
-                  paint p, double stroke)
-{
-    double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, hw = (x1 - x0) / 2, hh = (y1 - y0) / 2;
-    if (r > hw)
-        r = hw;
-    if (r > hh)
-        r = hh;
-    int ix0 = (int)floor(x0) - 1, iy0 = (int)floor(y0) - 1;
-    int ix1 = (int)ceil(x1) + 1, iy1 = (int)ceil(y1) + 1;
-    for (int y = iy0; y <= iy1; y++)
-        for (int x = ix0; x <= ix1; x++) {
-            double px = x + 0.5, py = y + 0.5;
-            double d = sd_rrect(px, py, cx, cy, hw, hh, r);
-            if (stroke > 0)
-                d = fabs(d + stroke / 2) - stroke / 2;
-            double cov = 0.5 - d;
-            if (cov <= 0)
-                continue;
-            plot(c, x, y, paint_at(&p, px, py), (cov > 1 ? 1 : cov) * p.a);
-        }
-}
-
-static void circle(canvas *c, double cx, double cy, double r, paint p, double stroke)
-{
-    rrect(c, cx - r, cy - r, cx + r, cy + r, r, p, stroke);
-}
-
-/* Soft shadow: a few widening, faint rounded rectangles. */
-static void shadow(canvas *c, double x0, double y0, double x1, double y1, double r,
-                   double spread, double strength)
-{
-    for (int i = 6; i >= 1; i--) {
-        double e = spread * i / 6;
-        rrect(c, x0 - e, y0 - e + spread / 2, x1 + e, y1 + e + spread / 2, r + e,
-              alpha(flat(C(0, 0, 0)), strength / 6), 0);
-    }
-}
-
 /* ---- text ---------------------------------------------------------------- */
 
 enum { F_LABEL, F_SILK, F_BODY, F_BIG, F_SMALL, F_CAN, NFONTS };
@@ -330,23 +173,6 @@ static bool open_fonts(TTF_Font *f[NFONTS], double s)
         }
     }
     return true;
-}
-
-/* Align: -1 left, 0 centre, 1 right of x; the text is centred on y. */
-static void canvas_text(canvas *c, TTF_Font *font, const char *str, rgb col, double x,
-                        double y, int align)
-{
-    if (!font || !*str)
-        return;
-    SDL_Color sc = {(Uint8)col.r, (Uint8)col.g, (Uint8)col.b, 255};
-    SDL_Surface *t = TTF_RenderUTF8_Blended(font, str, sc);
-    if (!t)
-        return;
-    SDL_Rect d = {(int)lround(x - (align + 1) * t->w / 2.0), (int)lround(y - t->h / 2.0), t->w,
-                  t->h};
-    SDL_SetSurfaceBlendMode(t, SDL_BLENDMODE_BLEND);
-    SDL_BlitSurface(t, NULL, c->s, &d);
-    SDL_FreeSurface(t);
 }
 
 /* ---- the view ------------------------------------------------------------ */
@@ -399,21 +225,21 @@ static void draw_pins(boardview *v, canvas *c)
             double y = BY(v, PIN_Y0 + i * PIN_PITCH);
             /* gold pad, square for pin 1 of each row */
             if (i == 0)
-                rrect(c, x - 0.9 * k, y - 0.9 * k, x + 0.9 * k, y + 0.9 * k, 0.15 * k,
-                      radial(C(240, 206, 120), GOLD, x - 0.3 * k, y - 0.3 * k, 1.3 * k), 0);
+                canvas_rrect(c, x - 0.9 * k, y - 0.9 * k, x + 0.9 * k, y + 0.9 * k, 0.15 * k,
+                      paint_radial(rgb_of(240, 206, 120), GOLD, x - 0.3 * k, y - 0.3 * k, 1.3 * k), 0);
             else
-                circle(c, x, y, 0.9 * k,
-                       radial(C(240, 206, 120), GOLD, x - 0.3 * k, y - 0.3 * k, 1.3 * k), 0);
+                canvas_circle(c, x, y, 0.9 * k,
+                       paint_radial(rgb_of(240, 206, 120), GOLD, x - 0.3 * k, y - 0.3 * k, 1.3 * k), 0);
             /* solder on the header pin */
-            circle(c, x, y, 0.55 * k,
-                   radial(C(236, 238, 242), C(150, 154, 160), x - 0.18 * k, y - 0.2 * k,
+            canvas_circle(c, x, y, 0.55 * k,
+                   paint_radial(rgb_of(236, 238, 242), rgb_of(150, 154, 160), x - 0.18 * k, y - 0.2 * k,
                           0.75 * k),
                    0);
-            circle(c, x, y, 0.55 * k, alpha(flat(C(90, 92, 96)), 0.6), 0.06 * k);
+            canvas_circle(c, x, y, 0.55 * k, paint_alpha(paint_flat(rgb_of(90, 92, 96)), 0.6), 0.06 * k);
             /* label outside the board */
             const char *name = side ? pins_right[i] : pins_left[i];
             double lx = side ? v->l.bx + BOARD_W * k + 7 * v->l.scale : v->l.bx - 7 * v->l.scale;
-            canvas_text(c, v->font[F_LABEL], name, !strcmp(name, "D7") ? C(130, 180, 255) : SILK,
+            canvas_text(c, v->font[F_LABEL], name, !strcmp(name, "D7") ? rgb_of(130, 180, 255) : SILK,
                         lx, y, side ? -1 : 1);
         }
 }
@@ -424,106 +250,106 @@ static void draw_usb(boardview *v, canvas *c)
     double x0 = BX(v, LED_X - 3.8), x1 = BX(v, LED_X + 3.8);
     double y0 = BY(v, -1.2), y1 = BY(v, 4.2);
     /* solder tabs */
-    rrect(c, x0 - 0.7 * k, BY(v, 2.2), x0 + 0.4 * k, BY(v, 3.8), 0.15 * k,
-          flat(C(176, 178, 182)), 0);
-    rrect(c, x1 - 0.4 * k, BY(v, 2.2), x1 + 0.7 * k, BY(v, 3.8), 0.15 * k,
-          flat(C(176, 178, 182)), 0);
-    shadow(c, x0, y0, x1, y1, 0.4 * k, 0.5 * k, 0.5);
-    rrect(c, x0, y0, x1, y1, 0.35 * k, vert(C(226, 228, 232), C(150, 153, 160), y0, y1), 0);
-    rrect(c, x0, y0, x1, y1, 0.35 * k, alpha(flat(C(96, 98, 104)), 0.8), 0.08 * k);
+    canvas_rrect(c, x0 - 0.7 * k, BY(v, 2.2), x0 + 0.4 * k, BY(v, 3.8), 0.15 * k,
+          paint_flat(rgb_of(176, 178, 182)), 0);
+    canvas_rrect(c, x1 - 0.4 * k, BY(v, 2.2), x1 + 0.7 * k, BY(v, 3.8), 0.15 * k,
+          paint_flat(rgb_of(176, 178, 182)), 0);
+    canvas_shadow(c, x0, y0, x1, y1, 0.4 * k, 0.5 * k, 0.5);
+    canvas_rrect(c, x0, y0, x1, y1, 0.35 * k, paint_vert(rgb_of(226, 228, 232), rgb_of(150, 153, 160), y0, y1), 0);
+    canvas_rrect(c, x0, y0, x1, y1, 0.35 * k, paint_alpha(paint_flat(rgb_of(96, 98, 104)), 0.8), 0.08 * k);
     /* the receptacle's mouth at the board edge, and the shell's seams */
-    rrect(c, x0 + 0.6 * k, y0 + 0.15 * k, x1 - 0.6 * k, y0 + 1.1 * k, 0.3 * k,
-          vert(C(30, 31, 34), C(70, 72, 78), y0, y0 + 1.1 * k), 0);
-    rrect(c, x0 + 1.8 * k, y0 + 0.45 * k, x1 - 1.8 * k, y0 + 0.75 * k, 0.1 * k,
-          flat(C(120, 122, 128)), 0);
+    canvas_rrect(c, x0 + 0.6 * k, y0 + 0.15 * k, x1 - 0.6 * k, y0 + 1.1 * k, 0.3 * k,
+          paint_vert(rgb_of(30, 31, 34), rgb_of(70, 72, 78), y0, y0 + 1.1 * k), 0);
+    canvas_rrect(c, x0 + 1.8 * k, y0 + 0.45 * k, x1 - 1.8 * k, y0 + 0.75 * k, 0.1 * k,
+          paint_flat(rgb_of(120, 122, 128)), 0);
     for (int i = 0; i < 2; i++) {
         double sy = BY(v, 1.6 + 1.3 * i);
-        rrect(c, x0 + 0.5 * k, sy, x1 - 0.5 * k, sy + 0.08 * k, 0, flat(C(128, 130, 136)), 0);
+        canvas_rrect(c, x0 + 0.5 * k, sy, x1 - 0.5 * k, sy + 0.08 * k, 0, paint_flat(rgb_of(128, 130, 136)), 0);
     }
 }
 
 static void draw_led_package(boardview *v, canvas *c)
 {
     double k = v->l.k, cx = BX(v, LED_X), cy = BY(v, ROW_Y), h = LED_PKG / 2 * k;
-    shadow(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, 0.35 * k, 0.45);
-    rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k,
-          vert(C(246, 246, 240), C(206, 206, 198), cy - h, cy + h), 0);
-    rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, alpha(flat(C(120, 120, 112)), 0.7),
+    canvas_shadow(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, 0.35 * k, 0.45);
+    canvas_rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k,
+          paint_vert(rgb_of(246, 246, 240), rgb_of(206, 206, 198), cy - h, cy + h), 0);
+    canvas_rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, paint_alpha(paint_flat(rgb_of(120, 120, 112)), 0.7),
           0.07 * k);
     /* corner mark (pin 1) */
-    circle(c, cx - h + 0.35 * k, cy - h + 0.35 * k, 0.12 * k, flat(C(150, 150, 140)), 0);
+    canvas_circle(c, cx - h + 0.35 * k, cy - h + 0.35 * k, 0.12 * k, paint_flat(rgb_of(150, 150, 140)), 0);
     /* the diffuser, dark while unlit */
-    circle(c, cx, cy, LED_LENS * k,
-           radial(C(96, 98, 104), LENS_OFF, cx - 0.25 * k, cy - 0.3 * k, LED_LENS * k), 0);
-    circle(c, cx, cy, LED_LENS * k, alpha(flat(C(40, 40, 44)), 0.7), 0.06 * k);
+    canvas_circle(c, cx, cy, LED_LENS * k,
+           paint_radial(rgb_of(96, 98, 104), LENS_OFF, cx - 0.25 * k, cy - 0.3 * k, LED_LENS * k), 0);
+    canvas_circle(c, cx, cy, LED_LENS * k, paint_alpha(paint_flat(rgb_of(40, 40, 44)), 0.7), 0.06 * k);
 }
 
 static void draw_d7_package(boardview *v, canvas *c)
 {
     double k = v->l.k, cx = BX(v, D7_X), cy = BY(v, PIN_Y0 + D7_INDEX * PIN_PITCH);
-    rrect(c, cx - 0.4 * k, cy - 0.7 * k, cx + 0.4 * k, cy + 0.7 * k, 0.1 * k,
-          flat(C(232, 232, 222)), 0);
-    rrect(c, cx - 0.4 * k, cy - 0.2 * k, cx + 0.4 * k, cy + 0.2 * k, 0.05 * k,
-          flat(C(196, 200, 210)), 0);
-    rrect(c, cx - 0.4 * k, cy - 0.7 * k, cx + 0.4 * k, cy + 0.7 * k, 0.1 * k,
-          alpha(flat(C(110, 110, 100)), 0.7), 0.05 * k);
+    canvas_rrect(c, cx - 0.4 * k, cy - 0.7 * k, cx + 0.4 * k, cy + 0.7 * k, 0.1 * k,
+          paint_flat(rgb_of(232, 232, 222)), 0);
+    canvas_rrect(c, cx - 0.4 * k, cy - 0.2 * k, cx + 0.4 * k, cy + 0.2 * k, 0.05 * k,
+          paint_flat(rgb_of(196, 200, 210)), 0);
+    canvas_rrect(c, cx - 0.4 * k, cy - 0.7 * k, cx + 0.4 * k, cy + 0.7 * k, 0.1 * k,
+          paint_alpha(paint_flat(rgb_of(110, 110, 100)), 0.7), 0.05 * k);
 }
 
 static void draw_can(boardview *v, canvas *c)
 {
     double k = v->l.k;
     double x0 = BX(v, 3.4), x1 = BX(v, 16.4), y0 = BY(v, 12.2), y1 = BY(v, 27.2);
-    shadow(c, x0, y0, x1, y1, 0.5 * k, 0.6 * k, 0.55);
-    rrect(c, x0, y0, x1, y1, 0.5 * k, vert(C(214, 216, 220), C(166, 169, 176), y0, y1), 0);
-    rrect(c, x0, y0, x1, y1, 0.5 * k, alpha(flat(C(110, 112, 118)), 0.9), 0.1 * k);
+    canvas_shadow(c, x0, y0, x1, y1, 0.5 * k, 0.6 * k, 0.55);
+    canvas_rrect(c, x0, y0, x1, y1, 0.5 * k, paint_vert(rgb_of(214, 216, 220), rgb_of(166, 169, 176), y0, y1), 0);
+    canvas_rrect(c, x0, y0, x1, y1, 0.5 * k, paint_alpha(paint_flat(rgb_of(110, 112, 118)), 0.9), 0.1 * k);
     /* the pressed rim of the can */
-    rrect(c, x0 + 0.7 * k, y0 + 0.7 * k, x1 - 0.7 * k, y1 - 0.7 * k, 0.35 * k,
-          alpha(flat(C(246, 248, 250)), 0.55), 0.08 * k);
-    rrect(c, x0 + 0.78 * k, y0 + 0.78 * k, x1 - 0.62 * k, y1 - 0.62 * k, 0.35 * k,
-          alpha(flat(C(120, 122, 128)), 0.45), 0.06 * k);
+    canvas_rrect(c, x0 + 0.7 * k, y0 + 0.7 * k, x1 - 0.7 * k, y1 - 0.7 * k, 0.35 * k,
+          paint_alpha(paint_flat(rgb_of(246, 248, 250)), 0.55), 0.08 * k);
+    canvas_rrect(c, x0 + 0.78 * k, y0 + 0.78 * k, x1 - 0.62 * k, y1 - 0.62 * k, 0.35 * k,
+          paint_alpha(paint_flat(rgb_of(120, 122, 128)), 0.45), 0.06 * k);
     /* embossed "PØ" */
     double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2 - 0.6 * k;
-    canvas_text(c, v->font[F_CAN], "P\xc3\x98", C(244, 246, 248), cx + 0.08 * k, cy + 0.08 * k,
+    canvas_text(c, v->font[F_CAN], "P\xc3\x98", rgb_of(244, 246, 248), cx + 0.08 * k, cy + 0.08 * k,
                 0);
-    canvas_text(c, v->font[F_CAN], "P\xc3\x98", C(138, 141, 148), cx, cy, 0);
-    canvas_text(c, v->font[F_SILK], "Wi-Fi module", C(120, 123, 130), cx, y1 - 2.2 * k, 0);
+    canvas_text(c, v->font[F_CAN], "P\xc3\x98", rgb_of(138, 141, 148), cx, cy, 0);
+    canvas_text(c, v->font[F_SILK], "Wi-Fi module", rgb_of(120, 123, 130), cx, y1 - 2.2 * k, 0);
 }
 
 static void draw_antenna(boardview *v, canvas *c)
 {
     double k = v->l.k;
     double x0 = BX(v, 3.2), x1 = BX(v, 11.6), y0 = BY(v, 31.2), y1 = BY(v, 33.6);
-    shadow(c, x0, y0, x1, y1, 0.2 * k, 0.3 * k, 0.4);
-    rrect(c, x0, y0, x1, y1, 0.2 * k, vert(C(58, 58, 62), C(26, 26, 30), y0, y1), 0);
-    rrect(c, x0, y0, x0 + 1.0 * k, y1, 0.15 * k, vert(C(220, 222, 226), C(160, 162, 168), y0, y1),
+    canvas_shadow(c, x0, y0, x1, y1, 0.2 * k, 0.3 * k, 0.4);
+    canvas_rrect(c, x0, y0, x1, y1, 0.2 * k, paint_vert(rgb_of(58, 58, 62), rgb_of(26, 26, 30), y0, y1), 0);
+    canvas_rrect(c, x0, y0, x0 + 1.0 * k, y1, 0.15 * k, paint_vert(rgb_of(220, 222, 226), rgb_of(160, 162, 168), y0, y1),
           0);
-    rrect(c, x1 - 1.0 * k, y0, x1, y1, 0.15 * k, vert(C(220, 222, 226), C(160, 162, 168), y0, y1),
+    canvas_rrect(c, x1 - 1.0 * k, y0, x1, y1, 0.15 * k, paint_vert(rgb_of(220, 222, 226), rgb_of(160, 162, 168), y0, y1),
           0);
     /* u.FL connector */
     double ux = BX(v, 15.6), uy = BY(v, 32.3);
-    rrect(c, ux - 1.3 * k, uy - 1.3 * k, ux + 1.3 * k, uy + 1.3 * k, 0.2 * k,
-          flat(C(226, 226, 220)), 0);
-    circle(c, ux, uy, 1.0 * k, radial(C(248, 220, 140), GOLD, ux - 0.3 * k, uy - 0.3 * k, 1.2 * k),
+    canvas_rrect(c, ux - 1.3 * k, uy - 1.3 * k, ux + 1.3 * k, uy + 1.3 * k, 0.2 * k,
+          paint_flat(rgb_of(226, 226, 220)), 0);
+    canvas_circle(c, ux, uy, 1.0 * k, paint_radial(rgb_of(248, 220, 140), GOLD, ux - 0.3 * k, uy - 0.3 * k, 1.2 * k),
            0);
-    circle(c, ux, uy, 0.55 * k, flat(C(236, 236, 230)), 0);
-    circle(c, ux, uy, 0.22 * k, flat(C(200, 168, 80)), 0);
+    canvas_circle(c, ux, uy, 0.55 * k, paint_flat(rgb_of(236, 236, 230)), 0);
+    canvas_circle(c, ux, uy, 0.22 * k, paint_flat(rgb_of(200, 168, 80)), 0);
 }
 
 static void draw_board(boardview *v, canvas *c)
 {
     double k = v->l.k;
     double x0 = v->l.bx, y0 = v->l.by, x1 = x0 + BOARD_W * k, y1 = y0 + BOARD_H * k;
-    shadow(c, x0, y0, x1, y1, 1.0 * k, 1.4 * k, 0.8);
-    rrect(c, x0, y0, x1, y1, 0.9 * k, vert(C(38, 128, 72), C(24, 96, 52), y0, y1), 0);
-    rrect(c, x0, y0, x1, y1, 0.9 * k, alpha(flat(C(12, 60, 30)), 0.9), 0.12 * k);
+    canvas_shadow(c, x0, y0, x1, y1, 1.0 * k, 1.4 * k, 0.8);
+    canvas_rrect(c, x0, y0, x1, y1, 0.9 * k, paint_vert(rgb_of(38, 128, 72), rgb_of(24, 96, 52), y0, y1), 0);
+    canvas_rrect(c, x0, y0, x1, y1, 0.9 * k, paint_alpha(paint_flat(rgb_of(12, 60, 30)), 0.9), 0.12 * k);
     /* faint traces in the solder mask */
-    paint tr = alpha(flat(C(52, 150, 88)), 0.5);
+    paint tr = paint_alpha(paint_flat(rgb_of(52, 150, 88)), 0.5);
     for (int i = 0; i < 5; i++) {
         double y = BY(v, 13.5 + i * 2.6);
-        rrect(c, BX(v, 2.3), y, BX(v, 3.5), y + 0.22 * k, 0.1 * k, tr, 0);
-        rrect(c, BX(v, 16.3), y + 1.1 * k, BX(v, 18.0), y + 1.32 * k, 0.1 * k, tr, 0);
+        canvas_rrect(c, BX(v, 2.3), y, BX(v, 3.5), y + 0.22 * k, 0.1 * k, tr, 0);
+        canvas_rrect(c, BX(v, 16.3), y + 1.1 * k, BX(v, 18.0), y + 1.32 * k, 0.1 * k, tr, 0);
     }
-    rrect(c, BX(v, 6.9), BY(v, 9.2), BX(v, 13.4), BY(v, 9.42), 0.1 * k, tr, 0);
+    canvas_rrect(c, BX(v, 6.9), BY(v, 9.2), BX(v, 13.4), BY(v, 9.42), 0.1 * k, tr, 0);
     /* the parts on the board */
     draw_pins(v, c);
     draw_usb(v, c);
@@ -542,24 +368,24 @@ static void draw_board(boardview *v, canvas *c)
 static void draw_button(canvas *c, double k, bool down)
 {
     double cx = c->w / 2.0, cy = c->h / 2.0, h = BTN_BODY / 2 * k;
-    shadow(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, 0.3 * k, down ? 0.25 : 0.5);
+    canvas_shadow(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, 0.3 * k, down ? 0.25 : 0.5);
     if (down) /* held: a ring to show it */
-        rrect(c, cx - h - 0.35 * k, cy - h - 0.35 * k, cx + h + 0.35 * k, cy + h + 0.35 * k,
-              0.5 * k, alpha(flat(C(255, 196, 40)), 0.95), 0.22 * k);
-    rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k,
-          vert(C(222, 224, 228), C(150, 153, 160), cy - h, cy + h), 0);
-    rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, alpha(flat(C(90, 92, 98)), 0.9), 0.07 * k);
+        canvas_rrect(c, cx - h - 0.35 * k, cy - h - 0.35 * k, cx + h + 0.35 * k, cy + h + 0.35 * k,
+              0.5 * k, paint_alpha(paint_flat(rgb_of(255, 196, 40)), 0.95), 0.22 * k);
+    canvas_rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k,
+          paint_vert(rgb_of(222, 224, 228), rgb_of(150, 153, 160), cy - h, cy + h), 0);
+    canvas_rrect(c, cx - h, cy - h, cx + h, cy + h, 0.3 * k, paint_alpha(paint_flat(rgb_of(90, 92, 98)), 0.9), 0.07 * k);
     /* the four legs' notches */
     for (int i = 0; i < 4; i++) {
         double nx = cx + (i & 1 ? 1 : -1) * (h - 0.45 * k), ny = cy + (i & 2 ? 1 : -1) * (h - 0.45 * k);
-        circle(c, nx, ny, 0.18 * k, flat(C(120, 122, 128)), 0);
+        canvas_circle(c, nx, ny, 0.18 * k, paint_flat(rgb_of(120, 122, 128)), 0);
     }
     double r = (down ? 1.02 : 1.15) * k;
     if (!down)
-        circle(c, cx + 0.08 * k, cy + 0.12 * k, r + 0.08 * k, alpha(flat(C(0, 0, 0)), 0.45), 0);
-    circle(c, cx, cy, r,
-           down ? radial(C(34, 34, 38), C(14, 14, 16), cx + 0.2 * k, cy + 0.2 * k, r)
-                : radial(C(96, 98, 104), C(28, 28, 32), cx - 0.35 * k, cy - 0.4 * k, 1.4 * r),
+        canvas_circle(c, cx + 0.08 * k, cy + 0.12 * k, r + 0.08 * k, paint_alpha(paint_flat(rgb_of(0, 0, 0)), 0.45), 0);
+    canvas_circle(c, cx, cy, r,
+           down ? paint_radial(rgb_of(34, 34, 38), rgb_of(14, 14, 16), cx + 0.2 * k, cy + 0.2 * k, r)
+                : paint_radial(rgb_of(96, 98, 104), rgb_of(28, 28, 32), cx - 0.35 * k, cy - 0.4 * k, 1.4 * r),
            0);
 }
 
@@ -604,7 +430,7 @@ static SDL_Texture *disc_texture(SDL_Renderer *r, double rad, SDL_BlendMode mode
     canvas c;
     if (!canvas_new(&c, n, n))
         return NULL;
-    circle(&c, n / 2.0, n / 2.0, rad, flat(C(255, 255, 255)), 0);
+    canvas_circle(&c, n / 2.0, n / 2.0, rad, paint_flat(rgb_of(255, 255, 255)), 0);
     *size = n;
     return to_texture(r, &c, mode);
 }
@@ -624,11 +450,11 @@ boardview *bv_new(SDL_Renderer *r, double scale, char *err, size_t n)
     canvas c;
     if (!canvas_new(&c, v->l.w, v->l.h))
         goto sdl_fail;
-    rrect(&c, 0, 0, v->l.w, v->l.h, 0, flat(BG), 0);
+    canvas_rrect(&c, 0, 0, v->l.w, v->l.h, 0, paint_flat(BG), 0);
     const bv_rect *p = &v->l.panel;
-    rrect(&c, p->x, p->y, p->x + p->w, p->y + p->h, 10 * s, flat(PANEL), 0);
+    canvas_rrect(&c, p->x, p->y, p->x + p->w, p->y + p->h, 10 * s, paint_flat(PANEL), 0);
     const bv_rect *st = &v->l.status;
-    rrect(&c, st->x, st->y, st->x + st->w, st->y + st->h, 0, flat(STATUS), 0);
+    canvas_rrect(&c, st->x, st->y, st->x + st->w, st->y + st->h, 0, paint_flat(STATUS), 0);
     draw_board(v, &c);
     /* fixed panel text */
     double px = p->x + 18 * s;
@@ -834,7 +660,7 @@ void bv_draw(boardview *v, const bv_state *s)
     }
     slot_text(v, 0, F_BIG, name, TEXT, px + 32 * sc, p->y + 118 * sc, -1);
     const char *meaning = led_pattern_meaning(pat);
-    slot_text(v, 1, F_BODY, meaning && *meaning ? meaning : "", C(255, 214, 102), px,
+    slot_text(v, 1, F_BODY, meaning && *meaning ? meaning : "", rgb_of(255, 214, 102), px,
               p->y + 150 * sc, -1);
     if (pat->kind == LP_BLINK || pat->kind == LP_BREATHE) {
         if (pat->period_ms)
@@ -851,11 +677,11 @@ void bv_draw(boardview *v, const bv_state *s)
     fmt_time(buf, sizeof(buf), s->now);
     slot_text(v, 3, F_BODY, buf, TEXT, vx, p->y + 214 * sc, -1);
     fmt_speed(buf, sizeof(buf), s);
-    slot_text(v, 4, F_BODY, buf, s->paused ? C(255, 196, 40) : TEXT, vx, p->y + 238 * sc, -1);
-    slot_text(v, 5, F_BODY, s->setup ? "held" : "released", s->setup ? C(255, 196, 40) : TEXT,
+    slot_text(v, 4, F_BODY, buf, s->paused ? rgb_of(255, 196, 40) : TEXT, vx, p->y + 238 * sc, -1);
+    slot_text(v, 5, F_BODY, s->setup ? "held" : "released", s->setup ? rgb_of(255, 196, 40) : TEXT,
               vx, p->y + 262 * sc, -1);
     slot_text(v, 6, F_BODY, s->reset ? "held (the chip is in reset)" : "released",
-              s->reset ? C(255, 196, 40) : TEXT, vx, p->y + 286 * sc, -1);
+              s->reset ? rgb_of(255, 196, 40) : TEXT, vx, p->y + 286 * sc, -1);
 
     /* status line */
     const bv_rect *st = &l->status;
