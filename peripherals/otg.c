@@ -32,150 +32,9 @@
 #include <string.h>
 
 #include "machine.h"
+#include "otg_internal.h"
 
-#define OTG_REGS(REG, REGV, REGA)                                  \
-    REG(GOTGCTL, 0x000, gotgctl)                                    \
-    REG(GOTGINT, 0x004, gotgint)                                    \
-    REG(GAHBCFG, 0x008, gahbcfg)                                    \
-    REG(GUSBCFG, 0x00C, gusbcfg)                                    \
-    REG(GRSTCTL, 0x010, grstctl)                                    \
-    REG(GINTSTS, 0x014, gintsts)                                    \
-    REG(GINTMSK, 0x018, gintmsk)                                    \
-    REGV(GRXSTSR, 0x01C)                                            \
-    REGV(GRXSTSP, 0x020)                                            \
-    REG(GRXFSIZ, 0x024, grxfsiz)                                    \
-    REG(DIEPTXF0, 0x028, dieptxf0) /* GNPTXFSIZ in host mode */    \
-    REG(GCCFG, 0x038, gccfg)                                        \
-    REG(CID, 0x03C, cid)                                            \
-    REG(HPTXFSIZ, 0x100, hptxfsiz)                                  \
-    REG(DIEPTXF1, 0x104, dieptxf[1])                                \
-    REG(DIEPTXF2, 0x108, dieptxf[2])                                \
-    REG(DIEPTXF3, 0x10C, dieptxf[3])                                \
-    REG(DIEPTXF4, 0x110, dieptxf[4])                                \
-    REG(DIEPTXF5, 0x114, dieptxf[5])                                \
-    REG(DCFG, 0x800, dcfg)                                          \
-    REG(DCTL, 0x804, dctl)                                          \
-    REG(DSTS, 0x808, dsts)                                          \
-    REG(DIEPMSK, 0x810, diepmsk)                                    \
-    REG(DOEPMSK, 0x814, doepmsk)                                    \
-    REGV(DAINT, 0x818)                                              \
-    REG(DAINTMSK, 0x81C, daintmsk)                                  \
-    REG(DVBUSDIS, 0x828, dvbusdis)                                  \
-    REG(DVBUSPULSE, 0x82C, dvbuspulse)                              \
-    REG(DTHRCTL, 0x830, dthrctl)                                    \
-    REG(DIEPEMPMSK, 0x834, diepempmsk)                              \
-    REGV(DEACHINT, 0x838)                                           \
-    REG(DEACHINTMSK, 0x83C, deachintmsk)                            \
-    REG(DIEPEACHMSK1, 0x844, diepeachmsk1)                          \
-    REG(DOEPEACHMSK1, 0x884, doepeachmsk1)                          \
-    REGA(DIEPCTL, "DIEPCTL%u", 0x900, 0x20, OTG_NEP, 0, in, .ctl)   \
-    REGA(DIEPINT, "DIEPINT%u", 0x908, 0x20, OTG_NEP, 0, in, .intr)  \
-    REGA(DIEPTSIZ, "DIEPTSIZ%u", 0x910, 0x20, OTG_NEP, 0, in, .tsiz) \
-    REGA(DOEPCTL, "DOEPCTL%u", 0xB00, 0x20, OTG_NEP, 0, out, .ctl)  \
-    REGA(DOEPINT, "DOEPINT%u", 0xB08, 0x20, OTG_NEP, 0, out, .intr) \
-    REGA(DOEPTSIZ, "DOEPTSIZ%u", 0xB10, 0x20, OTG_NEP, 0, out, .tsiz) \
-    REG(PCGCCTL, 0xE00, pcgcctl)
-REGS_OFFSETS(OTG_REGS)
-REG32(GNPTXSTS, 0x02C) /* host mode: reads 0 */
 #define REGS_T stm32_otg
-    FIELD(GOTGCTL, CIDSTS, 16, 1)
-    FIELD(GOTGCTL, BSVLD, 19, 1)
-    FIELD(GAHBCFG, GINT, 0, 1)
-    FIELD(GAHBCFG, TXFELVL, 7, 1)
-    FIELD(GUSBCFG, PHYSEL, 6, 1)
-    FIELD(GUSBCFG, FHMOD, 29, 1)
-    FIELD(GUSBCFG, FDMOD, 30, 1)
-    FIELD(GRSTCTL, CSRST, 0, 1)
-    FIELD(GRSTCTL, HSRST, 1, 1)
-    FIELD(GRSTCTL, FCRST, 2, 1)
-    FIELD(GRSTCTL, RXFFLSH, 4, 1)
-    FIELD(GRSTCTL, TXFFLSH, 5, 1)
-    FIELD(GRSTCTL, TXFNUM, 6, 5)
-    FIELD(GRSTCTL, DMAREQ, 30, 1)
-    FIELD(GRSTCTL, AHBIDL, 31, 1)
-    FIELD(GINTSTS, CMOD, 0, 1)
-    FIELD(GINTSTS, MMIS, 1, 1)
-    FIELD(GINTSTS, OTGINT, 2, 1)
-    FIELD(GINTSTS, SOF, 3, 1)
-    FIELD(GINTSTS, RXFLVL, 4, 1)
-    FIELD(GINTSTS, NPTXFE, 5, 1)
-    FIELD(GINTSTS, GINAKEFF, 6, 1)
-    FIELD(GINTSTS, GONAKEFF, 7, 1)
-    FIELD(GINTSTS, ESUSP, 10, 1)
-    FIELD(GINTSTS, USBSUSP, 11, 1)
-    FIELD(GINTSTS, USBRST, 12, 1)
-    FIELD(GINTSTS, ENUMDNE, 13, 1)
-    FIELD(GINTSTS, IEPINT, 18, 1)
-    FIELD(GINTSTS, OEPINT, 19, 1)
-    FIELD(GINTSTS, HPRTINT, 24, 1)
-    FIELD(GINTSTS, HCINT, 25, 1)
-    FIELD(GINTSTS, PTXFE, 26, 1)
-    FIELD(GINTSTS, WKUINT, 31, 1)
-    FIELD(GRXSTS, EPNUM, 0, 4)
-    FIELD(GRXSTS, BCNT, 4, 11)
-    FIELD(GRXSTS, DPID, 15, 2)
-    FIELD(GRXSTS, PKTSTS, 17, 4)
-    FIELD(GRXSTS, FRMNUM, 21, 4)
-    FIELD(TXF, SA, 0, 16)
-    FIELD(TXF, DEPTH, 16, 16)
-    FIELD(GCCFG, PWRDWN, 16, 1)
-    FIELD(GCCFG, VBUSASEN, 18, 1)
-    FIELD(GCCFG, VBUSBSEN, 19, 1)
-    FIELD(GCCFG, SOFOUTEN, 20, 1)
-    FIELD(GCCFG, NOVBUSSENS, 21, 1)
-    FIELD(DCFG, DSPD, 0, 2)
-    FIELD(DCFG, DAD, 4, 7)
-    FIELD(DCTL, RWUSIG, 0, 1)
-    FIELD(DCTL, SDIS, 1, 1)
-    FIELD(DCTL, GINSTS, 2, 1)
-    FIELD(DCTL, GONSTS, 3, 1)
-    FIELD(DCTL, SGINAK, 7, 1)
-    FIELD(DCTL, CGINAK, 8, 1)
-    FIELD(DCTL, SGONAK, 9, 1)
-    FIELD(DCTL, CGONAK, 10, 1)
-    FIELD(DCTL, POPRGDNE, 11, 1)
-    FIELD(DSTS, SUSPSTS, 0, 1)
-    FIELD(DSTS, ENUMSPD, 1, 2)
-    FIELD(DSTS, FNSOF, 8, 14)
-    FIELD(EPCTL, MPSIZ, 0, 11)
-    FIELD(EPCTL, USBAEP, 15, 1)
-    FIELD(EPCTL, DPID, 16, 1)
-    FIELD(EPCTL, NAKSTS, 17, 1)
-    FIELD(EPCTL, EPTYP, 18, 2)
-    FIELD(EPCTL, SNPM, 20, 1)
-    FIELD(EPCTL, STALL, 21, 1)
-    FIELD(EPCTL, TXFNUM, 22, 4)
-    FIELD(EPCTL, CNAK, 26, 1)
-    FIELD(EPCTL, SNAK, 27, 1)
-    FIELD(EPCTL, SD0PID, 28, 1)
-    FIELD(EPCTL, SD1PID, 29, 1)
-    FIELD(EPCTL, EPDIS, 30, 1)
-    FIELD(EPCTL, EPENA, 31, 1)
-    FIELD(EPINT, XFRC, 0, 1)
-    FIELD(EPINT, EPDISD, 1, 1)
-    FIELD(EPINT, STUP, 3, 1)
-    FIELD(EPINT, TXFE, 7, 1)
-    FIELD(TSIZ, XFRSIZ, 0, 19)
-    FIELD(TSIZ, PKTCNT, 19, 10)
-    FIELD(TSIZ0, XFRSIZ, 0, 7)
-    FIELD(TSIZ0, INPKTCNT, 19, 2)
-    FIELD(TSIZ0, OUTPKTCNT, 19, 1)
-    FIELD(TSIZ0, STUPCNT, 29, 2)
-
-enum { EP_CTL = 0x00, EP_INT = 0x08, EP_TSIZ = 0x10, EP_DMA = 0x14, EP_TXFSTS = 0x18 };
-enum { PKT_GOUTNAK = 1, PKT_OUT = 2, PKT_OUT_DONE = 3, PKT_SETUP_DONE = 4, PKT_SETUP = 6 };
-
-/* rc_w1 bits of GINTSTS */
-#define GINTSTS_W1C 0xF070FC0Au
-/* bits GINTSTS keeps as state; the rest is computed on read */
-#define GINTSTS_RO_MASK (R_GINTSTS_CMOD_MASK | R_GINTSTS_OTGINT_MASK | R_GINTSTS_RXFLVL_MASK | \
-                         R_GINTSTS_NPTXFE_MASK | R_GINTSTS_GINAKEFF_MASK |                  \
-                         R_GINTSTS_GONAKEFF_MASK | R_GINTSTS_IEPINT_MASK |                  \
-                         R_GINTSTS_OEPINT_MASK | R_GINTSTS_HPRTINT_MASK |                   \
-                         R_GINTSTS_HCINT_MASK | R_GINTSTS_PTXFE_MASK)
-#define DIEPINT_W1C 0x2B5Bu /* XFRC EPDISD TOC ITTXFE INEPNE TXFIFOUDRN BNA PKTDRPSTS NAK */
-#define DOEPINT_W1C 0x407Bu /* XFRC EPDISD STUP OTEPDIS B2BSTUP NYET */
-
 
 /* ---- FIFOs ------------------------------------------------------------ */
 
@@ -192,7 +51,7 @@ static unsigned txf_free(const stm32_otg *o, int n)
     return o->txf[n].count >= d ? 0 : d - o->txf[n].count;
 }
 
-static void txf_flush(stm32_otg *o, int n)
+void otg_txf_flush(stm32_otg *o, int n)
 {
     o->txf[n].head = o->txf[n].count = 0;
 }
@@ -204,20 +63,20 @@ static void rx_flush(stm32_otg *o)
     o->cur_read = 0;
 }
 
-static unsigned rx_capacity(const stm32_otg *o)
+unsigned otg_rx_capacity(const stm32_otg *o)
 {
     unsigned c = o->grxfsiz & 0xFFFF;
     return c > OTG_FIFO_WORDS ? OTG_FIFO_WORDS : c;
 }
 
 /* Queue a receive status entry (with data); false if there is no room. */
-static bool rx_push(stm32_otg *o, int ep, int pktsts, const uint8_t *data, unsigned len,
+bool otg_rx_push(stm32_otg *o, int ep, int pktsts, const uint8_t *data, unsigned len,
                     bool force)
 {
     unsigned words = (len + 3) / 4;
     if (o->rx_count >= OTG_RXQ)
         return false;
-    if (!force && o->rx_words + 1 + words > rx_capacity(o))
+    if (!force && o->rx_words + 1 + words > otg_rx_capacity(o))
         return false;
     otg_rx_entry *e = &o->rxq[(o->rx_head + o->rx_count) % OTG_RXQ];
     uint32_t sts = 0;
@@ -295,7 +154,7 @@ static uint32_t gintsts(const stm32_otg *o)
     return v;
 }
 
-static void update_irq(stm32_otg *o)
+void otg_update_irq(stm32_otg *o)
 {
     bool gint = FIELD_EX32(o->gahbcfg, GAHBCFG, GINT);
     line_set(&o->irq, gint && (gintsts(o) & o->gintmsk) != 0);
@@ -325,7 +184,7 @@ static void check_connection(stm32_otg *o)
 
 /* ---- endpoints -------------------------------------------------------- */
 
-static unsigned ep_mps(const stm32_otg *o, int n)
+unsigned otg_ep_mps(const stm32_otg *o, int n)
 {
     if (n == 0) {
         static const unsigned mps0[4] = {64, 32, 16, 8};
@@ -334,26 +193,26 @@ static unsigned ep_mps(const stm32_otg *o, int n)
     return FIELD_EX32(o->in[n].ctl, EPCTL, MPSIZ);
 }
 
-static unsigned ep_out_mps(const stm32_otg *o, int n)
+unsigned otg_ep_out_mps(const stm32_otg *o, int n)
 {
     if (n == 0)
-        return ep_mps(o, 0);
+        return otg_ep_mps(o, 0);
     return FIELD_EX32(o->out[n].ctl, EPCTL, MPSIZ);
 }
 
-static uint32_t tsiz_xfrsize(int n, uint32_t t)
+uint32_t otg_tsiz_xfrsize(int n, uint32_t t)
 {
     return n == 0 ? FIELD_EX32(t, TSIZ0, XFRSIZ) : FIELD_EX32(t, TSIZ, XFRSIZ);
 }
 
-static uint32_t tsiz_pktcnt(int n, bool in, uint32_t t)
+uint32_t otg_tsiz_pktcnt(int n, bool in, uint32_t t)
 {
     if (n != 0)
         return FIELD_EX32(t, TSIZ, PKTCNT);
     return in ? FIELD_EX32(t, TSIZ0, INPKTCNT) : FIELD_EX32(t, TSIZ0, OUTPKTCNT);
 }
 
-static uint32_t tsiz_set(int n, bool in, uint32_t t, uint32_t xfr, uint32_t pkt)
+uint32_t otg_tsiz_set(int n, bool in, uint32_t t, uint32_t xfr, uint32_t pkt)
 {
     if (n != 0) {
         t = FIELD_DP32(t, TSIZ, XFRSIZ, xfr);
@@ -399,157 +258,6 @@ static void ep_ctl_write(otg_ep *ep, int n, bool in, uint32_t v)
     ep->ctl = c;
 }
 
-/* ---- bus side --------------------------------------------------------- */
-
-static bool on_bus(const stm32_otg *o)
-{
-    return o->connected;
-}
-
-static void port_bus_reset(void *dev, bool active)
-{
-    stm32_otg *o = dev;
-    if (!on_bus(o))
-        return;
-    if (active) {
-        o->gintsts |= R_GINTSTS_USBRST_MASK;
-        o->dsts &= ~(R_DSTS_SUSPSTS_MASK | R_DSTS_ENUMSPD_MASK);
-    } else {
-        o->dsts = FIELD_DP32(o->dsts, DSTS, ENUMSPD, 3);
-        o->gintsts |= R_GINTSTS_ENUMDNE_MASK;
-    }
-    update_irq(o);
-}
-
-static void port_sof(void *dev, unsigned frame)
-{
-    stm32_otg *o = dev;
-    if (!on_bus(o))
-        return;
-    o->dsts = FIELD_DP32(o->dsts, DSTS, FNSOF, frame & 0x7FF);
-    o->gintsts |= R_GINTSTS_SOF_MASK;
-    update_irq(o);
-}
-
-static usb_handshake port_setup(void *dev, const uint8_t pkt[8])
-{
-    stm32_otg *o = dev;
-    if (!on_bus(o))
-        return USB_NONE;
-    /* SETUP always gets space: the core reserves it [inf] */
-    if (!rx_push(o, 0, PKT_SETUP, pkt, 8, true) || !rx_push(o, 0, PKT_SETUP_DONE, NULL, 0, true))
-        return USB_NONE;
-    o->setups++;
-    uint32_t t = o->out[0].tsiz;
-    uint32_t cnt = FIELD_EX32(t, TSIZ0, STUPCNT);
-    if (cnt)
-        o->out[0].tsiz = FIELD_DP32(t, TSIZ0, STUPCNT, cnt - 1);
-    o->in[0].ctl &= ~R_EPCTL_STALL_MASK;
-    o->out[0].ctl &= ~R_EPCTL_STALL_MASK;
-    o->in[0].ctl |= R_EPCTL_NAKSTS_MASK;
-    o->out[0].ctl |= R_EPCTL_NAKSTS_MASK;
-    /* A new control transfer abandons an IN data stage still queued [inf]. */
-    if (o->in[0].ctl & R_EPCTL_EPENA_MASK) {
-        o->in[0].ctl &= ~R_EPCTL_EPENA_MASK;
-        txf_flush(o, 0);
-    }
-    update_irq(o);
-    return USB_ACK;
-}
-
-static usb_handshake port_out(void *dev, int n, const uint8_t *data, unsigned len)
-{
-    stm32_otg *o = dev;
-    if (!on_bus(o) || n < 0 || n >= 16)
-        return USB_NONE;
-    if (n >= OTG_NEP)
-        return USB_STALL;
-    otg_ep *ep = &o->out[n];
-    if (ep->ctl & R_EPCTL_STALL_MASK)
-        return USB_STALL;
-    if (!(ep->ctl & R_EPCTL_EPENA_MASK) || (ep->ctl & R_EPCTL_NAKSTS_MASK) ||
-        FIELD_EX32(o->dctl, DCTL, GONSTS) || len > OTG_MAX_PACKET) {
-        o->naks++;
-        return USB_NAK;
-    }
-    unsigned words = (len + 3) / 4;
-    if (o->rx_count + 2 > OTG_RXQ || o->rx_words + 2 + words > rx_capacity(o)) {
-        o->naks++;
-        return USB_NAK;
-    }
-    rx_push(o, n, PKT_OUT, data, len, false);
-    o->out_packets++;
-    uint32_t xfr = tsiz_xfrsize(n, ep->tsiz), pkt = tsiz_pktcnt(n, false, ep->tsiz);
-    xfr = xfr > len ? xfr - len : 0;
-    pkt = pkt ? pkt - 1 : 0;
-    ep->tsiz = tsiz_set(n, false, ep->tsiz, xfr, pkt);
-    if (pkt == 0 || len < ep_out_mps(o, n)) {
-        rx_push(o, n, PKT_OUT_DONE, NULL, 0, true);
-        ep->ctl &= ~R_EPCTL_EPENA_MASK;
-        ep->ctl |= R_EPCTL_NAKSTS_MASK;
-    }
-    update_irq(o);
-    return USB_ACK;
-}
-
-static usb_handshake port_in(void *dev, int n, uint8_t *buf, unsigned max, unsigned *len)
-{
-    stm32_otg *o = dev;
-    *len = 0;
-    if (!on_bus(o) || n < 0 || n >= 16)
-        return USB_NONE;
-    if (n >= OTG_NEP)
-        return USB_STALL;
-    otg_ep *ep = &o->in[n];
-    if (ep->ctl & R_EPCTL_STALL_MASK)
-        return USB_STALL;
-    uint32_t xfr = tsiz_xfrsize(n, ep->tsiz), pkt = tsiz_pktcnt(n, true, ep->tsiz);
-    unsigned mps = ep_mps(o, n);
-    unsigned l = xfr < mps ? xfr : mps;
-    otg_txfifo *f = &o->txf[n];
-    if (!(ep->ctl & R_EPCTL_EPENA_MASK) || (ep->ctl & R_EPCTL_NAKSTS_MASK) ||
-        FIELD_EX32(o->dctl, DCTL, GINSTS) || pkt == 0 || f->count * 4 < l) {
-        o->naks++;
-        return USB_NAK;
-    }
-    unsigned words = (l + 3) / 4;
-    for (unsigned i = 0; i < words; i++) {
-        uint32_t w = f->w[f->head];
-        f->head = (f->head + 1) % OTG_FIFO_WORDS;
-        f->count--;
-        for (unsigned b = 0; b < 4; b++) {
-            unsigned at = i * 4 + b;
-            if (at < l && at < max)
-                buf[at] = (uint8_t)(w >> (8 * b));
-        }
-    }
-    *len = l; /* more than `max` is babble: the host sees it */
-    o->in_packets++;
-    xfr -= l;
-    pkt--;
-    ep->tsiz = tsiz_set(n, true, ep->tsiz, xfr, pkt);
-    if (pkt == 0) {
-        ep->ctl &= ~R_EPCTL_EPENA_MASK;
-        ep->intr |= R_EPINT_XFRC_MASK;
-    }
-    update_irq(o);
-    return USB_ACK;
-}
-
-static bool port_connected(void *dev)
-{
-    return otg_pulled_up(dev);
-}
-
-static const usb_device_ops otg_port_ops = {
-    .connected = port_connected,
-    .bus_reset = port_bus_reset,
-    .sof = port_sof,
-    .setup = port_setup,
-    .out = port_out,
-    .in = port_in,
-};
-
 /* ---- registers -------------------------------------------------------- */
 
 static void core_soft_reset(stm32_otg *o)
@@ -557,7 +265,7 @@ static void core_soft_reset(stm32_otg *o)
     /* flush FIFOs and the status queue, abort transfers, clear interrupt
      * state; PHYSEL, DSPD and the configuration the library rewrites stay */
     for (int n = 0; n < OTG_NEP; n++) {
-        txf_flush(o, n);
+        otg_txf_flush(o, n);
         o->in[n].ctl &= ~(R_EPCTL_EPENA_MASK | R_EPCTL_NAKSTS_MASK);
         o->out[n].ctl &= ~(R_EPCTL_EPENA_MASK | R_EPCTL_NAKSTS_MASK);
         o->in[n].intr = 0;
@@ -602,7 +310,7 @@ static uint32_t pop_status(stm32_otg *o, bool pop)
         o->out[0].intr |= R_EPINT_STUP_MASK;
         break;
     }
-    update_irq(o);
+    otg_update_irq(o);
     usb_port_kick(&o->port); /* room in the receive FIFO */
     return sts;
 }
@@ -705,7 +413,7 @@ static void otg_write(device *d, uint32_t off, uint32_t v, unsigned size)
         unsigned n = off / 0x1000 - 1;
         if (n < OTG_NEP) {
             txfifo_push(o, (int)n, v);
-            update_irq(o);
+            otg_update_irq(o);
             usb_port_kick(&o->port);
         } else {
             device_unimp(d, off, true, v);
@@ -727,7 +435,7 @@ static void otg_write(device *d, uint32_t off, uint32_t v, unsigned size)
         case EP_DMA: ep->dma = reg_merge(ep->dma, off, v, size); break;
         default: break; /* DTXFSTS is read-only */
         }
-        update_irq(o);
+        otg_update_irq(o);
         usb_port_kick(&o->port);
         return;
     }
@@ -746,7 +454,7 @@ static void otg_write(device *d, uint32_t off, uint32_t v, unsigned size)
         case EP_DMA: ep->dma = reg_merge(ep->dma, off, v, size); break;
         default: break;
         }
-        update_irq(o);
+        otg_update_irq(o);
         usb_port_kick(&o->port);
         return;
     }
@@ -757,15 +465,15 @@ static void otg_write(device *d, uint32_t off, uint32_t v, unsigned size)
     }
     switch (a) {
     case A_GOTGCTL: o->gotgctl = reg_merge(o->gotgctl, off, v, size) & 0x00000F0Fu; return;
-    case A_GOTGINT: o->gotgint &= ~reg_merge(0, off, v, size); update_irq(o); return;
+    case A_GOTGINT: o->gotgint &= ~reg_merge(0, off, v, size); otg_update_irq(o); return;
     case A_GAHBCFG:
         o->gahbcfg = reg_merge(o->gahbcfg, off, v, size) & 0x1BFu;
-        update_irq(o);
+        otg_update_irq(o);
         return;
     case A_GUSBCFG:
         o->gusbcfg = reg_merge(o->gusbcfg, off, v, size);
         check_connection(o);
-        update_irq(o);
+        otg_update_irq(o);
         return;
     case A_GRSTCTL: {
         uint32_t w = reg_merge(0, off, v, size);
@@ -778,20 +486,20 @@ static void otg_write(device *d, uint32_t off, uint32_t v, unsigned size)
             unsigned n = FIELD_EX32(w, GRSTCTL, TXFNUM);
             if (n == 0x10) {
                 for (int i = 0; i < OTG_NEP; i++)
-                    txf_flush(o, i);
+                    otg_txf_flush(o, i);
             } else if (n < OTG_NEP) {
-                txf_flush(o, (int)n);
+                otg_txf_flush(o, (int)n);
             }
         }
-        update_irq(o);
+        otg_update_irq(o);
         usb_port_kick(&o->port);
         return;
     }
     case A_GINTSTS:
         o->gintsts &= ~(reg_merge(0, off, v, size) & GINTSTS_W1C);
-        update_irq(o);
+        otg_update_irq(o);
         return;
-    case A_GINTMSK: o->gintmsk = reg_merge(o->gintmsk, off, v, size); update_irq(o); return;
+    case A_GINTMSK: o->gintmsk = reg_merge(o->gintmsk, off, v, size); otg_update_irq(o); return;
     case A_GRXSTSR:
     case A_GRXSTSP: return; /* read-only */
     case A_GRXFSIZ: o->grxfsiz = reg_merge(o->grxfsiz, off, v, size) & 0xFFFF; return;
@@ -818,34 +526,34 @@ static void otg_write(device *d, uint32_t off, uint32_t v, unsigned size)
             c &= ~R_DCTL_GONSTS_MASK;
         o->dctl = c;
         check_connection(o);
-        update_irq(o);
+        otg_update_irq(o);
         usb_port_kick(&o->port);
         return;
     }
     case A_DSTS: return;
-    case A_DIEPMSK: o->diepmsk = reg_merge(o->diepmsk, off, v, size); update_irq(o); return;
-    case A_DOEPMSK: o->doepmsk = reg_merge(o->doepmsk, off, v, size); update_irq(o); return;
+    case A_DIEPMSK: o->diepmsk = reg_merge(o->diepmsk, off, v, size); otg_update_irq(o); return;
+    case A_DOEPMSK: o->doepmsk = reg_merge(o->doepmsk, off, v, size); otg_update_irq(o); return;
     case A_DAINT: return; /* read-only: the library writes ~0 to it */
-    case A_DAINTMSK: o->daintmsk = reg_merge(o->daintmsk, off, v, size); update_irq(o); return;
+    case A_DAINTMSK: o->daintmsk = reg_merge(o->daintmsk, off, v, size); otg_update_irq(o); return;
     case A_DVBUSDIS: o->dvbusdis = reg_merge(o->dvbusdis, off, v, size); return;
     case A_DVBUSPULSE: o->dvbuspulse = reg_merge(o->dvbuspulse, off, v, size); return;
     case A_DTHRCTL: o->dthrctl = reg_merge(o->dthrctl, off, v, size); return;
     case A_DIEPEMPMSK:
         o->diepempmsk = reg_merge(o->diepempmsk, off, v, size) & 0xFFFF;
-        update_irq(o);
+        otg_update_irq(o);
         return;
     case A_DEACHINT: return;
     case A_DEACHINTMSK:
         o->deachintmsk = reg_merge(o->deachintmsk, off, v, size);
-        update_irq(o);
+        otg_update_irq(o);
         return;
     case A_DIEPEACHMSK1:
         o->diepeachmsk1 = reg_merge(o->diepeachmsk1, off, v, size);
-        update_irq(o);
+        otg_update_irq(o);
         return;
     case A_DOEPEACHMSK1:
         o->doepeachmsk1 = reg_merge(o->doepeachmsk1, off, v, size);
-        update_irq(o);
+        otg_update_irq(o);
         return;
     case A_PCGCCTL: o->pcgcctl = reg_merge(o->pcgcctl, off, v, size) & 0x13u; return;
     }
@@ -886,9 +594,9 @@ static void otg_reset(device *d, reset_kind kind)
     o->in[0].ctl = R_EPCTL_USBAEP_MASK;
     o->out[0].ctl = R_EPCTL_USBAEP_MASK;
     for (int n = 0; n < OTG_NEP; n++)
-        txf_flush(o, n);
+        otg_txf_flush(o, n);
     rx_flush(o);
-    update_irq(o);
+    otg_update_irq(o);
     check_connection(o);
 }
 
