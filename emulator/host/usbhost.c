@@ -6,7 +6,7 @@
  * 10 ms reset, 10 ms recovery, GET_DESCRIPTOR(device, 64), SET_ADDRESS,
  * 2 ms, GET_DESCRIPTOR(device, 18), configuration 9 then all, the
  * language and the three strings, SET_CONFIGURATION. */
-#include "usbhost.h"
+#include "usbhost_internal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,25 +18,9 @@
 #define TDDIS_PS (2500 * PS_PER_US / 1000) /* SE0 this long is a disconnect (USB 2.0 7.1.7.3) */
 #define RESET_PS (10 * PS_PER_MS)
 #define RECOVERY_PS (10 * PS_PER_MS)
-#define SET_ADDRESS_PS (2 * PS_PER_MS)
-#define ENUM_TIMEOUT_PS (5 * PS_PER_S)
-#define ENUM_TRIES 3
 
 enum { ST_SETUP, ST_DATA, ST_STATUS, ST_ZLP };
 
-enum {
-    E_DEV8,
-    E_ADDRESS,
-    E_DEV18,
-    E_CFG9,
-    E_CFG,
-    E_LANG,
-    E_MANUFACTURER,
-    E_PRODUCT,
-    E_SERIAL,
-    E_SETCFG,
-    E_DONE,
-};
 
 const char *usbhost_state_name(usbhost_state s)
 {
@@ -45,14 +29,14 @@ const char *usbhost_state_name(usbhost_state s)
     return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
 
-static uint64_t now(usbhost *h)
+uint64_t uh_now(usbhost *h)
 {
     return machine_now(h->m);
 }
 
-static double now_ms(usbhost *h)
+double uh_now_ms(usbhost *h)
 {
-    return (double)now(h) / PS_PER_MS;
+    return (double)uh_now(h) / PS_PER_MS;
 }
 
 /* Bits of one transaction on the wire: token, data packet, handshake, and
@@ -65,7 +49,7 @@ static uint64_t wire_ps(unsigned data_bytes, bool data)
     return (uint64_t)bits * BIT_PS;
 }
 
-static void notify(usbhost *h, usbhost_event ev)
+void uh_notify(usbhost *h, usbhost_event ev)
 {
     for (int i = 0; i < h->nlisteners; i++)
         h->listeners[i].fn(h->listeners[i].ctx, h, ev);
@@ -84,7 +68,7 @@ static void schedule(usbhost *h, uint64_t delay)
         return;
     for (unsigned i = 0; i < 32; i++) {
         if (pipe_ready(&h->pipe[i])) {
-            clock_arm(&h->m->clock, &h->xfer_ev, now(h) + delay);
+            clock_arm(&h->m->clock, &h->xfer_ev, uh_now(h) + delay);
             return;
         }
     }
@@ -109,11 +93,11 @@ static void complete(usbhost *h, usbhost_pipe *p, int status)
         if (u->ep == 0)
             log_msg(&h->m->log, LOG_USB,
                     "[%.3f ms] usb: control %02x %02x %02x%02x %02x%02x len %u -> %d, %u bytes",
-                    now_ms(h), u->setup[0], u->setup[1], u->setup[3], u->setup[2], u->setup[5],
+                    uh_now_ms(h), u->setup[0], u->setup[1], u->setup[3], u->setup[2], u->setup[5],
                     u->setup[4], u->data_len, status, u->actual);
         else
             log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: ep 0x%02x len %u -> %d, %u bytes",
-                    now_ms(h), u->ep, u->len, status, u->actual);
+                    uh_now_ms(h), u->ep, u->len, status, u->actual);
     }
     if (u->done)
         u->done(u);
@@ -177,6 +161,20 @@ static int take_in(usbhost *h, usbhost_pipe *p, const uint8_t *pkt, unsigned n,
     return n < mps || u->actual == want;
 }
 
+/* A transaction the device did not take: try again when it kicks (NAK),
+ * or end the transfer (STALL: -EPIPE; no answer: -EPROTO). Returns the
+ * time on the wire. */
+static uint64_t refused(usbhost *h, usbhost_pipe *p, usb_handshake hs, uint64_t t)
+{
+    if (hs == USB_NAK) {
+        p->waiting = true;
+        h->naks++;
+        return wire_ps(0, false);
+    }
+    complete(h, p, hs == USB_STALL ? -EPIPE : -EPROTO);
+    return t;
+}
+
 static uint64_t control_step(usbhost *h, usbhost_pipe *p)
 {
     usb_urb *u = p->head;
@@ -234,17 +232,9 @@ static uint64_t control_step(usbhost *h, usbhost_pipe *p)
         }
         break;
     }
-    if (hs == USB_NAK) {
-        p->waiting = true;
-        h->naks++;
-        t = wire_ps(0, false);
-    } else if (hs == USB_STALL) {
-        complete(h, p, -EPIPE);
-    } else if (hs == USB_NONE) {
-        complete(h, p, -EPROTO);
-    } else {
-        h->bytes += n;
-    }
+    if (hs != USB_ACK)
+        return refused(h, p, hs, t);
+    h->bytes += n;
     return t;
 }
 
@@ -286,16 +276,7 @@ static uint64_t data_step(usbhost *h, usbhost_pipe *p, unsigned i)
             return t;
         }
     }
-    if (hs == USB_NAK) {
-        p->waiting = true;
-        h->naks++;
-        t = wire_ps(0, false);
-    } else if (hs == USB_STALL) {
-        complete(h, p, -EPIPE);
-    } else {
-        complete(h, p, -EPROTO);
-    }
-    return t;
+    return refused(h, p, hs, t);
 }
 
 static void xfer_fire(void *arg)
@@ -330,7 +311,7 @@ static void kick(void *arg)
         schedule(h, wire_ps(0, false));
 }
 
-static void enqueue(usbhost *h, usb_urb *u)
+void uh_enqueue(usbhost *h, usb_urb *u)
 {
     usbhost_pipe *p = &h->pipe[usbhost_pipe_of(u->ep)];
     u->next = NULL;
@@ -365,9 +346,9 @@ int usbhost_submit(usbhost *h, usb_urb *u)
     u->internal = false;
     if (log_on(&h->m->log, LOG_USB) && i == 0)
         log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: submit control %02x %02x %02x%02x %02x%02x len %u",
-                now_ms(h), u->setup[0], u->setup[1], u->setup[3], u->setup[2], u->setup[5],
+                uh_now_ms(h), u->setup[0], u->setup[1], u->setup[3], u->setup[2], u->setup[5],
                 u->setup[4], u->data_len);
-    enqueue(h, u);
+    uh_enqueue(h, u);
     return 0;
 }
 
@@ -405,16 +386,16 @@ static void sof_fire(void *arg)
         return;
     h->frame = (h->frame + 1) & 0x7FF;
     h->port->ops->sof(h->port->dev, h->frame);
-    clock_arm(&h->m->clock, &h->sof_ev, now(h) + PS_PER_MS);
+    clock_arm(&h->m->clock, &h->sof_ev, uh_now(h) + PS_PER_MS);
 }
 
 static void sof_start(usbhost *h)
 {
     h->sof_on = true;
-    clock_arm(&h->m->clock, &h->sof_ev, now(h) + PS_PER_MS);
+    clock_arm(&h->m->clock, &h->sof_ev, uh_now(h) + PS_PER_MS);
 }
 
-static void sof_stop(usbhost *h)
+void uh_sof_stop(usbhost *h)
 {
     h->sof_on = false;
     clock_disarm(&h->m->clock, &h->sof_ev);
@@ -425,28 +406,28 @@ static bool device_present(usbhost *h)
     return h->cable && h->port->ops->connected(h->port->dev);
 }
 
-static void start_reset(usbhost *h)
+void uh_start_reset(usbhost *h)
 {
-    sof_stop(h);
+    uh_sof_stop(h);
     clock_disarm(&h->m->clock, &h->xfer_ev);
     clock_disarm(&h->m->clock, &h->timeout_ev);
     h->state = USBH_RESET;
     h->mps0 = 0;
-    log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: bus reset", now_ms(h));
+    log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: bus reset", uh_now_ms(h));
     h->port->ops->bus_reset(h->port->dev, true);
-    clock_arm(&h->m->clock, &h->state_ev, now(h) + RESET_PS);
+    clock_arm(&h->m->clock, &h->state_ev, uh_now(h) + RESET_PS);
 }
 
 static void gone(usbhost *h)
 {
     bool was_ready = h->state == USBH_READY || h->reset_urb;
-    sof_stop(h);
+    uh_sof_stop(h);
     clock_disarm(&h->m->clock, &h->state_ev);
     clock_disarm(&h->m->clock, &h->xfer_ev);
     clock_disarm(&h->m->clock, &h->timeout_ev);
     clock_disarm(&h->m->clock, &h->disc_ev);
     if (h->state != USBH_NO_DEVICE)
-        log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: device disconnected (%s)", now_ms(h),
+        log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: device disconnected (%s)", uh_now_ms(h),
                 usbhost_state_name(h->state));
     h->state = USBH_NO_DEVICE;
     fail_all(h, -ENODEV, true);
@@ -458,7 +439,7 @@ static void gone(usbhost *h)
             r->done(r);
     }
     if (was_ready)
-        notify(h, USBH_DETACHED);
+        uh_notify(h, USBH_DETACHED);
 }
 
 static void connect_changed(void *arg)
@@ -466,15 +447,15 @@ static void connect_changed(void *arg)
     usbhost *h = arg;
     bool present = device_present(h);
     if (present && h->state == USBH_NO_DEVICE) {
-        log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: device connected, debouncing", now_ms(h));
+        log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: device connected, debouncing", uh_now_ms(h));
         h->state = USBH_DEBOUNCE;
         h->enum_tries = 0;
-        clock_arm(&h->m->clock, &h->state_ev, now(h) + DEBOUNCE_PS);
+        clock_arm(&h->m->clock, &h->state_ev, uh_now(h) + DEBOUNCE_PS);
     } else if (present) {
         clock_disarm(&h->m->clock, &h->disc_ev); /* a glitch shorter than TDDIS */
     } else if (h->state != USBH_NO_DEVICE && !h->disc_ev.armed) {
         /* the port sees a disconnect only when SE0 lasts TDDIS */
-        clock_arm(&h->m->clock, &h->disc_ev, now(h) + TDDIS_PS);
+        clock_arm(&h->m->clock, &h->disc_ev, uh_now(h) + TDDIS_PS);
     }
 }
 
@@ -485,8 +466,8 @@ static void disc_fire(void *arg)
         gone(h);
 }
 
-static void enum_start(usbhost *h);
-static void enum_next(usbhost *h, int step);
+void uh_enum_start(usbhost *h);
+void uh_enum_next(usbhost *h, int step);
 
 static void state_fire(void *arg)
 {
@@ -497,21 +478,21 @@ static void state_fire(void *arg)
             h->state = USBH_NO_DEVICE;
             return;
         }
-        start_reset(h);
+        uh_start_reset(h);
         return;
     case USBH_RESET:
         h->port->ops->bus_reset(h->port->dev, false);
         sof_start(h);
         h->state = USBH_RECOVERY;
-        clock_arm(&h->m->clock, &h->state_ev, now(h) + RECOVERY_PS);
+        clock_arm(&h->m->clock, &h->state_ev, uh_now(h) + RECOVERY_PS);
         return;
     case USBH_RECOVERY:
         h->state = USBH_ENUMERATING;
-        enum_start(h);
+        uh_enum_start(h);
         return;
     case USBH_ENUMERATING:
         /* the SET_ADDRESS recovery interval ended */
-        enum_next(h, E_DEV18);
+        uh_enum_next(h, E_DEV18);
         return;
     default:
         return;
@@ -523,271 +504,12 @@ void usbhost_plug(usbhost *h, bool plugged)
     if (h->cable == plugged)
         return;
     h->cable = plugged;
-    log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: cable %s", now_ms(h),
+    log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: cable %s", uh_now_ms(h),
             plugged ? "plugged in" : "unplugged");
     if (!plugged && h->state != USBH_NO_DEVICE)
         gone(h); /* pulled out: at once */
     else
         connect_changed(h);
-}
-
-/* ---- enumeration ------------------------------------------------------ */
-
-static void enum_request(usbhost *h, uint8_t rt, uint8_t req, uint16_t value, uint16_t index,
-                         uint16_t len)
-{
-    usb_urb *u = &h->enum_urb;
-    uint8_t s[8] = {rt, req, (uint8_t)value, (uint8_t)(value >> 8), (uint8_t)index,
-                    (uint8_t)(index >> 8), (uint8_t)len, (uint8_t)(len >> 8)};
-    memcpy(u->setup, s, 8);
-    u->ep = 0;
-    u->buf = h->enum_buf;
-    u->len = len;
-    u->data_len = len;
-    u->internal = true;
-    clock_arm(&h->m->clock, &h->timeout_ev, now(h) + ENUM_TIMEOUT_PS);
-    enqueue(h, u);
-}
-
-static void get_descriptor(usbhost *h, uint8_t type, uint8_t index, uint16_t lang, uint16_t len)
-{
-    enum_request(h, 0x80, 6, (uint16_t)(type << 8 | index), lang, len);
-}
-
-static void enum_fail(usbhost *h, const char *why)
-{
-    clock_disarm(&h->m->clock, &h->timeout_ev);
-    log_msg(&h->m->log, LOG_USB | LOG_GUEST, "[%.3f ms] usb: enumeration failed: %s", now_ms(h),
-            why);
-    usbhost_cancel(h, &h->enum_urb);
-    if (++h->enum_tries < ENUM_TRIES) {
-        start_reset(h);
-        return;
-    }
-    log_msg(&h->m->log, LOG_USB | LOG_INFO,
-            "photon-sim: usb: the device did not enumerate (%s); it stays unlisted until it "
-            "reconnects",
-            why);
-    sof_stop(h);
-    h->state = USBH_FAILED;
-    usb_urb *r = h->reset_urb;
-    h->reset_urb = NULL;
-    if (r) {
-        r->status = -ENODEV;
-        if (r->done)
-            r->done(r);
-        notify(h, USBH_DETACHED);
-    }
-}
-
-static void ascii_string(const uint8_t *d, unsigned n, char *out, size_t outlen)
-{
-    size_t o = 0;
-    if (n > d[0])
-        n = d[0];
-    for (unsigned i = 2; i + 1 < n && o + 1 < outlen; i += 2)
-        out[o++] = d[i + 1] || d[i] < 0x20 || d[i] > 0x7E ? '?' : (char)d[i];
-    out[o] = 0;
-}
-
-static void parse_endpoints(usbhost *h)
-{
-    memset(h->ep_type, 0, sizeof(h->ep_type));
-    memset(h->ep_mps, 0, sizeof(h->ep_mps));
-    unsigned p = 0;
-    while (p + 2 <= h->config_len) {
-        unsigned l = h->config[p];
-        if (l < 2 || p + l > h->config_len)
-            break;
-        if (h->config[p + 1] == 5 && l >= 7) {
-            uint8_t addr = h->config[p + 2];
-            unsigned i = usbhost_pipe_of(addr);
-            if (i && !h->ep_type[i]) {
-                h->ep_type[i] = (uint8_t)((h->config[p + 3] & 3) + 1);
-                h->ep_mps[i] = (uint16_t)((h->config[p + 4] | h->config[p + 5] << 8) & 0x7FF);
-            }
-        }
-        p += l;
-    }
-}
-
-static void enum_done(usb_urb *u)
-{
-    usbhost *h = u->ctx;
-    if (h->state != USBH_ENUMERATING)
-        return;
-    clock_disarm(&h->m->clock, &h->timeout_ev);
-    const uint8_t *b = h->enum_buf;
-    int st = u->status;
-    unsigned n = u->actual;
-    switch (h->enum_step) {
-    case E_DEV8:
-        if (st || n < 8 || b[1] != 1) {
-            enum_fail(h, "no device descriptor");
-            return;
-        }
-        if (b[7] != 8 && b[7] != 16 && b[7] != 32 && b[7] != 64) {
-            enum_fail(h, "bad bMaxPacketSize0");
-            return;
-        }
-        h->mps0 = b[7];
-        enum_next(h, E_ADDRESS);
-        return;
-    case E_ADDRESS:
-        if (st) {
-            enum_fail(h, "SET_ADDRESS failed");
-            return;
-        }
-        h->enum_step = E_DEV18;
-        clock_arm(&h->m->clock, &h->state_ev, now(h) + SET_ADDRESS_PS);
-        return;
-    case E_DEV18:
-        if (st || n < 18 || b[0] < 18 || b[1] != 1) {
-            enum_fail(h, "device descriptor incomplete");
-            return;
-        }
-        memcpy(h->dev_desc, b, 18);
-        if (h->dev_desc[17] == 0) {
-            enum_fail(h, "no configuration");
-            return;
-        }
-        enum_next(h, E_CFG9);
-        return;
-    case E_CFG9:
-        if (st || n < 9 || b[1] != 2) {
-            enum_fail(h, "no configuration descriptor");
-            return;
-        }
-        {
-            unsigned total = b[2] | b[3] << 8;
-            if (total < 9 || total > USBH_MAX_CONFIG) {
-                enum_fail(h, "bad wTotalLength");
-                return;
-            }
-            h->config_len = total;
-        }
-        enum_next(h, E_CFG);
-        return;
-    case E_CFG:
-        if (st || n < h->config_len) {
-            enum_fail(h, "configuration descriptor incomplete");
-            return;
-        }
-        memcpy(h->config, b, h->config_len);
-        parse_endpoints(h);
-        if (h->reset_urb) {
-            bool same = !memcmp(h->dev_desc, h->old_dev_desc, 18) &&
-                        h->config_len == h->old_config_len &&
-                        !memcmp(h->config, h->old_config, h->config_len);
-            if (same) {
-                enum_next(h, E_SETCFG);
-                return;
-            }
-            /* a different device answered: the old one is gone */
-            usb_urb *r = h->reset_urb;
-            h->reset_urb = NULL;
-            r->status = -ENODEV;
-            if (r->done)
-                r->done(r);
-            notify(h, USBH_DETACHED);
-        }
-        enum_next(h, E_LANG);
-        return;
-    case E_LANG:
-        h->langid = 0;
-        if (!st && n >= 4 && b[1] == 3)
-            h->langid = (uint16_t)(b[2] | b[3] << 8);
-        enum_next(h, E_MANUFACTURER);
-        return;
-    case E_MANUFACTURER:
-    case E_PRODUCT:
-    case E_SERIAL: {
-        char *dst = h->enum_step == E_MANUFACTURER ? h->manufacturer
-                    : h->enum_step == E_PRODUCT    ? h->product
-                                                   : h->serial;
-        if (!st && n >= 2 && b[1] == 3)
-            ascii_string(b, n, dst, 128);
-        enum_next(h, h->enum_step + 1);
-        return;
-    }
-    case E_SETCFG:
-        if (st) {
-            enum_fail(h, "SET_CONFIGURATION failed");
-            return;
-        }
-        enum_next(h, E_DONE);
-        return;
-    }
-}
-
-static void enum_timeout(void *arg)
-{
-    usbhost *h = arg;
-    if (h->state == USBH_ENUMERATING)
-        enum_fail(h, "the device did not answer within 5 s");
-}
-
-static uint8_t config_value(const usbhost *h)
-{
-    return h->config_len >= 9 ? h->config[5] : 1;
-}
-
-static void enum_next(usbhost *h, int step)
-{
-    h->enum_step = step;
-    h->enum_urb.done = enum_done;
-    h->enum_urb.ctx = h;
-    switch (step) {
-    case E_DEV8: get_descriptor(h, 1, 0, 0, 64); return;
-    case E_ADDRESS: enum_request(h, 0x00, 5, (uint16_t)h->devnum, 0, 0); return;
-    case E_DEV18: get_descriptor(h, 1, 0, 0, 18); return;
-    case E_CFG9: get_descriptor(h, 2, 0, 0, 9); return;
-    case E_CFG: get_descriptor(h, 2, 0, 0, (uint16_t)h->config_len); return;
-    case E_LANG:
-        memset(h->manufacturer, 0, sizeof(h->manufacturer));
-        memset(h->product, 0, sizeof(h->product));
-        memset(h->serial, 0, sizeof(h->serial));
-        get_descriptor(h, 3, 0, 0, 255);
-        return;
-    case E_MANUFACTURER:
-    case E_PRODUCT:
-    case E_SERIAL: {
-        uint8_t idx = h->dev_desc[14 + (step - E_MANUFACTURER)];
-        if (!idx || !h->langid) {
-            enum_next(h, step + 1);
-            return;
-        }
-        get_descriptor(h, 3, idx, h->langid, 255);
-        return;
-    }
-    case E_SETCFG: enum_request(h, 0x00, 9, config_value(h), 0, 0); return;
-    case E_DONE: {
-        h->state = USBH_READY;
-        h->enumerations++;
-        usb_urb *r = h->reset_urb;
-        h->reset_urb = NULL;
-        log_msg(&h->m->log, LOG_USB, "[%.3f ms] usb: %04x:%04x \"%s\" ready as device %u",
-                now_ms(h), h->dev_desc[8] | h->dev_desc[9] << 8,
-                h->dev_desc[10] | h->dev_desc[11] << 8, h->product, h->devnum);
-        if (r) {
-            r->status = 0;
-            if (r->done)
-                r->done(r);
-        } else {
-            notify(h, USBH_ATTACHED);
-        }
-        return;
-    }
-    }
-}
-
-static void enum_start(usbhost *h)
-{
-    if (!h->reset_urb) {
-        h->devnum = h->next_devnum;
-        h->next_devnum = h->next_devnum >= 127 ? 2 : h->next_devnum + 1;
-    }
-    enum_next(h, E_DEV8);
 }
 
 int usbhost_port_reset(usbhost *h, usb_urb *u)
@@ -800,7 +522,7 @@ int usbhost_port_reset(usbhost *h, usb_urb *u)
     fail_all(h, -ESHUTDOWN, false);
     h->reset_urb = u;
     h->enum_tries = 0;
-    start_reset(h);
+    uh_start_reset(h);
     return 0;
 }
 
@@ -822,7 +544,7 @@ void usbhost_init(usbhost *h, machine *m, usb_port *port)
     clock_event_init(&h->state_ev, "usb-port", state_fire, h);
     clock_event_init(&h->sof_ev, "usb-sof", sof_fire, h);
     clock_event_init(&h->xfer_ev, "usb-xfer", xfer_fire, h);
-    clock_event_init(&h->timeout_ev, "usb-enum-timeout", enum_timeout, h);
+    clock_event_init(&h->timeout_ev, "usb-enum-timeout", uh_enum_timeout, h);
     clock_event_init(&h->disc_ev, "usb-disconnect", disc_fire, h);
     port->host = h;
     port->connect_changed = connect_changed;

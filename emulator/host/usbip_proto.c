@@ -74,6 +74,32 @@ static void close_conn(usbip_conn *c, const char *why)
         c->p->importer = NULL;
 }
 
+/* Grow a buffer to hold `need` bytes (doubling from 4 KB, at most `max`).
+ * Returns false, with the connection closed, when it cannot. */
+static bool grow(usbip_conn *c, uint8_t **buf, size_t *cap, size_t need, size_t max,
+                 const char *too_big)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 4096;
+    while (n < need)
+        n *= 2;
+    if (n > max)
+        n = max;
+    if (need > n) {
+        close_conn(c, too_big);
+        return false;
+    }
+    uint8_t *b = realloc(*buf, n);
+    if (!b) {
+        close_conn(c, "out of memory");
+        return false;
+    }
+    *buf = b;
+    *cap = n;
+    return true;
+}
+
 /* ---- output ----------------------------------------------------------- */
 
 static uint8_t *out_reserve(usbip_conn *c, size_t n)
@@ -90,18 +116,8 @@ static uint8_t *out_reserve(usbip_conn *c, size_t n)
             c->out_len -= c->out_sent;
             c->out_sent = 0;
         }
-        size_t cap = c->out_cap ? c->out_cap : 4096;
-        while (cap < c->out_len + n)
-            cap *= 2;
-        if (cap != c->out_cap) {
-            uint8_t *b = realloc(c->out, cap);
-            if (!b) {
-                close_conn(c, "out of memory");
-                return NULL;
-            }
-            c->out = b;
-            c->out_cap = cap;
-        }
+        if (!grow(c, &c->out, &c->out_cap, c->out_len + n, SIZE_MAX, "output overflow"))
+            return NULL;
     }
     uint8_t *w = c->out + c->out_len;
     memset(w, 0, n);
@@ -418,24 +434,9 @@ bool usbip_conn_feed(usbip_conn *c, const uint8_t *data, size_t len)
 {
     if (c->state == C_CLOSING)
         return false;
-    if (c->in_len + len > c->in_cap) {
-        size_t cap = c->in_cap ? c->in_cap : 4096;
-        while (cap < c->in_len + len)
-            cap *= 2;
-        if (cap > URB_HDR + USBIP_MAX_XFER + 65536)
-            cap = URB_HDR + USBIP_MAX_XFER + 65536;
-        if (c->in_len + len > cap) {
-            close_conn(c, "input overflow");
-            return false;
-        }
-        uint8_t *b = realloc(c->in, cap);
-        if (!b) {
-            close_conn(c, "out of memory");
-            return false;
-        }
-        c->in = b;
-        c->in_cap = cap;
-    }
+    if (!grow(c, &c->in, &c->in_cap, c->in_len + len, URB_HDR + USBIP_MAX_XFER + 65536,
+              "input overflow"))
+        return false;
     memcpy(c->in + c->in_len, data, len);
     c->in_len += len;
     size_t off = 0;
