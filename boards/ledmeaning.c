@@ -2,6 +2,7 @@
  * (specs/photon-hardware.md section 6): the system firmware's states, and
  * what the bootloader shows while SETUP is held (table in section 3). */
 #include "ledmeaning.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +41,7 @@ const char *led_pattern_meaning(const led_pattern *p)
         return p->code ? sos_code_name(p->code) : "panic";
     if (p->kind == LP_OFF)
         return NULL;
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
         const meaning *m = &table[i];
         if (m->kind != p->kind || strcmp(m->color, p->color))
             continue;

@@ -1,4 +1,5 @@
 #include "ledpattern.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ const char *sos_code_name(int code)
         "OutOfHeap", "SPIOverRun",    "AssertionFailure", "InvalidCase",
         "PureVirtualCall", "StackOverflow", "HeapError", "SecureFault",
     };
-    return code > 0 && code < (int)(sizeof(n) / sizeof(n[0])) ? n[code] : "";
+    return code > 0 && code < (int)ARRAY_SIZE(n) ? n[code] : "";
 }
 
 const char *led_pattern_str(const led_pattern *p, char *buf, size_t n)
@@ -147,7 +148,7 @@ bool led_pattern_parse(const char *s, led_pattern *out, char *err, size_t n)
             }
         } else {
             bool found = false;
-            for (size_t i = 0; i < sizeof(colours) / sizeof(colours[0]); i++)
+            for (size_t i = 0; i < ARRAY_SIZE(colours); i++)
                 if (!strcmp(tok, colours[i])) {
                     snprintf(out->color, sizeof(out->color), "%s", tok);
                     found = true;

@@ -1,4 +1,5 @@
 #include "module.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,7 @@ const char *module_func_name(uint8_t func)
 {
     static const char *const n[] = {"none", "resource", "bootloader", "monolithic",
                                     "system", "user", "settings", "ncp", "radio"};
-    return func < sizeof(n) / sizeof(n[0]) ? n[func] : "unknown";
+    return func < ARRAY_SIZE(n) ? n[func] : "unknown";
 }
 
 const char *platform_name(uint16_t id)

@@ -1,6 +1,7 @@
 /* The Photon board as tables: its chip, the parts on the board with the
  * pins they are wired to, and its flash layout. */
 #include "photon.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ const photon_area photon_layout[] = {
     {"ota", 0x080C0000, 0x080E0000, AREA_MODULE | AREA_COPY},
     {"factory", 0x080E0000, 0x08100000, AREA_MODULE | AREA_COPY},
 };
-const int photon_nlayout = sizeof(photon_layout) / sizeof(photon_layout[0]);
+const int photon_nlayout = ARRAY_SIZE(photon_layout);
 
 const photon_area *photon_area_named(const char *name)
 {
@@ -110,7 +111,7 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     led_init(&p->led, m, "rgb", 3, true);
     led_init(&p->d7, m, "d7", 1, false);
     int e = 0;
-    for (size_t i = 0; i < sizeof(led_pins) / sizeof(led_pins[0]) && !e; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(led_pins) && !e; i++) {
         device *port = stm32f205_device(&p->soc, led_pins[i].port);
         rgb_led *led = (rgb_led *)((char *)p + led_pins[i].led);
         line *pin = port ? device_line_out(port, "pin", led_pins[i].pin) : NULL;

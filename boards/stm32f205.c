@@ -1,6 +1,7 @@
 /* The STM32F205RG as data (RM0033 section 2, table 2 and the vector table
  * in section 9). */
 #include "stm32f205.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,7 @@ const machine_area stm32f205_nonvolatile[] = {
     {"uid", STM32F205_UID_BASE, STM32F205_UID_BASE + STM32F205_UID_SIZE},
     {"optbytes", STM32F205_OPTBYTES_BASE, STM32F205_OPTBYTES_BASE + 16},
 };
-const int stm32f205_nnonvolatile = sizeof(stm32f205_nonvolatile) / sizeof(stm32f205_nonvolatile[0]);
+const int stm32f205_nnonvolatile = ARRAY_SIZE(stm32f205_nonvolatile);
 
 const uint32_t stm32f205_sectors[STM32F205_NSECTORS] = {
     0x00000, 0x04000, 0x08000, 0x0C000, 0x10000, 0x20000,
@@ -78,15 +79,15 @@ machine *stm32f205_machine_new(uint32_t cpu_hz, char *err, size_t errlen)
     if (!m)
         return NULL;
     int e = 0;
-    for (size_t i = 0; i < sizeof(memories) / sizeof(memories[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(memories); i++)
         e |= !machine_add_memory(m, memories[i].name, memories[i].base, memories[i].size,
                                  memories[i].fill, memories[i].prot, memories[i].flags);
     /* BOOT0 = 0: the flash also appears at 0 */
     e |= bus_map_alias(&m->bus, 0, STM32F205_FLASH_BASE, UC_PROT_READ | UC_PROT_EXEC);
     e |= bus_set_sectors(&m->bus, "flash", stm32f205_sectors, STM32F205_NSECTORS);
-    for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(windows); i++)
         e |= bus_add_window(&m->bus, windows[i].base, windows[i].size);
-    for (size_t i = 0; i < sizeof(bitbands) / sizeof(bitbands[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(bitbands); i++)
         e |= bus_add_bitband(&m->bus, bitbands[i].alias, bitbands[i].target, bitbands[i].size);
     e |= machine_add_area(m, "system-memory", STM32F205_SYSMEM_BASE,
                           STM32F205_SYSMEM_BASE + STM32F205_SYSMEM_SIZE);

@@ -1,4 +1,5 @@
 #include "devstate.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +107,7 @@ static int from_v1(const char *path, statefile *f, char *err, size_t errlen)
                  V1_BACKUP_SIZE);
         return -1;
     }
-    int n = f->n + (bk ? (int)(sizeof(v1_backup) / sizeof(v1_backup[0])) : 0);
+    int n = f->n + (bk ? (int)ARRAY_SIZE(v1_backup) : 0);
     statefile_section *s = calloc((size_t)n, sizeof(*s));
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -116,7 +117,7 @@ static int from_v1(const char *path, statefile *f, char *err, size_t errlen)
     for (int i = 0; i < f->n; i++)
         if (&f->s[i] != bk)
             s[k++] = f->s[i];
-    for (size_t i = 0; bk && i < sizeof(v1_backup) / sizeof(v1_backup[0]); i++)
+    for (size_t i = 0; bk && i < ARRAY_SIZE(v1_backup); i++)
         s[k++] = (statefile_section){v1_backup[i].name,
                                      (const uint8_t *)bk->data + v1_backup[i].off,
                                      v1_backup[i].len};

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util.h"
 #include "images.h"
 #include "statefile.h"
 
@@ -26,7 +27,7 @@ static void usage(FILE *f)
             "unmodified bootloader and Device OS images.\n"
             "\n"
             "commands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "  help       this text; `photon-sim COMMAND --help` for a command\n"
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
         printf("photon-sim %s\n", PHOTON_SIM_VERSION);
         return EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].main(argc - 1, argv + 1);
     fprintf(stderr, "photon-sim: unknown command '%s'\n\n", argv[1]);

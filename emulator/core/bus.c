@@ -343,7 +343,7 @@ static void bb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
 
 int bus_add_bitband(bus *b, uint32_t alias, uint32_t target, uint32_t size)
 {
-    if (b->nbb >= (int)(sizeof(b->bb) / sizeof(b->bb[0])))
+    if (b->nbb >= (int)ARRAY_SIZE(b->bb))
         return -1;
     bus_bitband *bb = &b->bb[b->nbb++];
     bb->bus = b;

@@ -632,7 +632,7 @@ void core_reset(machine *m)
                               UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8,
                               UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
                               UC_ARM_REG_R12};
-    for (size_t i = 0; i < sizeof(gpr) / sizeof(gpr[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(gpr); i++)
         core_set_reg(m, gpr[i], 0);
     /* CONTROL: nPRIV can be cleared from Handler mode, SPSEL only from
      * (privileged) Thread mode, where the write swaps SP back to MSP. */

@@ -15,6 +15,7 @@
 
 #include "line.h"
 #include "regfield.h"
+#include "util.h"
 
 struct machine;
 
@@ -96,8 +97,6 @@ struct device {
     bool trace; /* --trace mmio=NAME selected this device */
 };
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Make `d` an instance of `cls` named `name` (not yet on any bus). */
 void device_init(device *d, const device_class *cls, const char *name);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static const struct {
     const char *name;
     unsigned bit;
@@ -43,7 +45,7 @@ bool log_parse(const char *spec, unsigned *mask, const char **bad)
             *mask |= ~0u & ~LOG_MMIO;
             found = true;
         }
-        for (size_t i = 0; !found && i < sizeof(cats) / sizeof(cats[0]); i++) {
+        for (size_t i = 0; !found && i < ARRAY_SIZE(cats); i++) {
             if (strlen(cats[i].name) == n && !strncmp(p, cats[i].name, n)) {
                 *mask |= cats[i].bit;
                 found = true;

@@ -135,7 +135,7 @@ const char *machine_exc_name(const machine *m, int exc)
 int machine_add_device(machine *m, device *d, uint32_t base)
 {
     d->base = base;
-    if (m->ndevices >= (int)(sizeof(m->devices) / sizeof(m->devices[0])))
+    if (m->ndevices >= (int)ARRAY_SIZE(m->devices))
         return -1;
     d->m = m;
     if (bus_add_device(&m->bus, d))
@@ -146,7 +146,7 @@ int machine_add_device(machine *m, device *d, uint32_t base)
 
 void machine_add_reset_hook(machine *m, machine_reset_hook fn, void *ctx)
 {
-    if (m->n_on_reset < (int)(sizeof(m->on_reset) / sizeof(m->on_reset[0]))) {
+    if (m->n_on_reset < (int)ARRAY_SIZE(m->on_reset)) {
         m->on_reset[m->n_on_reset] = fn;
         m->on_reset_ctx[m->n_on_reset] = ctx;
         m->n_on_reset++;

@@ -52,8 +52,6 @@
 
 #define BIT(n) (1u << (n))
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- register lists ---- */
 #define REGS_OFF_R_(name, off, field) A_##name = (off),
 #define REGS_OFF_V_(name, off) A_##name = (off),

@@ -92,7 +92,7 @@ static uint32_t id_reg(uint32_t off)
         0x01310102, 0x00000000,                         /* ISAR4 */
     };
     uint32_t i = (off - A_ID_PFR0) / 4;
-    return i < sizeof(ids) / sizeof(ids[0]) ? ids[i] : 0;
+    return i < ARRAY_SIZE(ids) ? ids[i] : 0;
 }
 
 static uint32_t pid_cid(uint32_t off)

@@ -7,6 +7,7 @@
  * 2 ms, GET_DESCRIPTOR(device, 18), configuration 9 then all, the
  * language and the three strings, SET_CONFIGURATION. */
 #include "usbhost_internal.h"
+#include "util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,7 +27,7 @@ const char *usbhost_state_name(usbhost_state s)
 {
     static const char *const n[] = {"no device", "debounce", "reset", "recovery",
                                     "enumerating", "ready", "failed"};
-    return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+    return (unsigned)s < ARRAY_SIZE(n) ? n[s] : "?";
 }
 
 uint64_t uh_now(usbhost *h)

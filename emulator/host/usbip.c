@@ -1,6 +1,7 @@
 /* USB/IP server, host-paced virtual time and host commands (usbip.h). */
 #define _GNU_SOURCE
 #include "usbip.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -481,7 +482,7 @@ const char *usb_shim_path(void)
             static const char *const rel[] = {"/tools/libphoton-usb.so",
                                               "/../lib/photon-sim/libphoton-usb.so",
                                               "/libphoton-usb.so"};
-            for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+            for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
                 snprintf(path, sizeof(path), "%s%s", exe, rel[i]);
                 if (access(path, R_OK) == 0)
                     return path;

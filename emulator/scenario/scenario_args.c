@@ -2,6 +2,7 @@
  * durations, addresses, byte strings, images, paths, LED patterns; with
  * line numbers and "did you mean" in every error. */
 #include "scenario_internal.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -337,7 +338,7 @@ bool scn_arg_bool(scn_args *a, const char *key, bool required, bool *out)
         return ok;
     static const char *const t[] = {"true", "yes", "on", "True", "TRUE", "Yes", "On"};
     static const char *const f[] = {"false", "no", "off", "False", "FALSE", "No", "Off"};
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
         if (!strcmp(v->str, t[i])) {
             *out = true;
             return true;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "images.h"
+#include "util.h"
 #include "module.h"
 #include "scenario.h"
 
@@ -307,7 +308,7 @@ static bool parse_cmp(const char *s, cmp_val *c)
         {">", CMP_GT},  {"<", CMP_LT},  {"=", CMP_EQ},
     };
     c->op = CMP_EQ;
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
         if (!strncmp(s, ops[i].t, strlen(ops[i].t))) {
             c->op = ops[i].op;
             s += strlen(ops[i].t);
@@ -349,7 +350,7 @@ static const struct { const char *name; int func; } func_names[] = {
 
 static int func_by_name(const char *s, size_t n)
 {
-    for (size_t i = 0; i < sizeof(func_names) / sizeof(func_names[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(func_names); i++)
         if (strlen(func_names[i].name) == n && !strncasecmp(s, func_names[i].name, n))
             return func_names[i].func;
     return -1;
@@ -440,7 +441,7 @@ static bool parse_expect_module(scn_args *a, scn_step *st)
         static const struct { const char *n; unsigned id; } plats[] = {
             {"photon", 6}, {"p1", 8}, {"electron", 10}, {"core", 0}};
         bool found = false;
-        for (size_t i = 0; i < sizeof(plats) / sizeof(plats[0]); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(plats); i++)
             if (!strcasecmp(pl, plats[i].n)) {
                 m->platform = (cmp_val){true, CMP_EQ, plats[i].id};
                 found = true;
@@ -517,7 +518,7 @@ static scn_status run_expect_module(scn *s, scn_step *st)
         {"platform", &w->platform, mi.platform, false}, {"start", &w->start, mi.start, true},
         {"end", &w->end, mi.end, true},
     };
-    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
         if (!nums[i].c->set || cmp_ok(nums[i].c, nums[i].v))
             continue;
         if (nums[i].hex) {

@@ -7,6 +7,7 @@
  * Board geometry in millimetres, USB at the top, component side up
  * (20.32 x 36.58 mm, header pins on a 2.54 mm pitch along both long edges). */
 #include "boardview.h"
+#include "util.h"
 
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_ttf.h>
@@ -109,7 +110,7 @@ void bv_print_layout(const bv_layout *l, FILE *f)
     fprintf(f, "# name x y w h (window pixels at scale %g); centre = x+w/2, y+h/2\n",
             l->scale);
     fprintf(f, "window 0 0 %d %d\n", l->w, l->h);
-    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(items); i++)
         fprintf(f, "%s %d %d %d %d\n", items[i].name, items[i].r->x, items[i].r->y,
                 items[i].r->w, items[i].r->h);
 }
@@ -515,7 +516,7 @@ void bv_free(boardview *v)
         return;
     SDL_Texture *t[] = {v->bg, v->btn_up, v->btn_down, v->glow, v->lens, v->d7glow, v->d7lens,
                         v->disc};
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
         if (t[i])
             SDL_DestroyTexture(t[i]);
     for (int i = 0; i < NSLOTS; i++)
