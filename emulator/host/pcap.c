@@ -86,6 +86,9 @@ static void tap(void *opaque, netdev_dir dir, const uint8_t *frame, size_t len)
 
 int pcap_attach(pcap_writer *w, netdev *n)
 {
+    for (int i = 0; i < w->nattached; i++)
+        if (w->attached[i] == n)
+            return 0;
     if (w->nattached == PCAP_MAX_NETDEVS || netdev_add_tap(n, tap, w) < 0)
         return -1;
     w->attached[w->nattached++] = n;

@@ -23,7 +23,8 @@ pcap_writer *pcap_open(const char *path, const vclock *clk, char *err, size_t er
 /* Detach from every netdev, flush and close. Returns 0, or -1 with a
  * message if a write failed at any time (the file is then incomplete). */
 int pcap_close(pcap_writer *w, char *err, size_t errlen);
-/* Capture what crosses `n` (until pcap_close or pcap_detach). */
+/* Capture what crosses `n` (until pcap_close or pcap_detach); attaching
+ * again changes nothing. -1 when too many netdevs are attached. */
 int pcap_attach(pcap_writer *w, netdev *n);
 void pcap_detach(pcap_writer *w, netdev *n);
 /* Append one frame, stamped with the current virtual time. */
