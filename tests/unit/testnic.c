@@ -94,7 +94,8 @@ bool tnic_send_tcp(tnic *t, uint32_t dst_ip, uint16_t sport, uint16_t dport, uin
     seg[12] = 5 << 4;
     seg[13] = flags;
     net_put16(seg + 14, 8192); /* window */
-    memcpy(seg + TCP_HDR_LEN, payload, len);
+    if (len)
+        memcpy(seg + TCP_HDR_LEN, payload, len);
     size_t fl = netframe_build_ipv4(f, sizeof(f), tnic_gateway_mac, t->mac, t->ip, dst_ip,
                                     IPPROTO_NUM_TCP, t->ip_id++, seg, TCP_HDR_LEN + len);
     return fl && netdev_transmit(&t->nd, f, fl);
