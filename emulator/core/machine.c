@@ -180,22 +180,27 @@ void machine_reset(machine *m, reset_kind kind)
     core_reset(m);
 }
 
+/* The run loop has something to do at the next block; `leave`: leave
+ * emulation for it. */
+static void attend(machine *m, bool leave)
+{
+    m->cpu.attention = true;
+    if (leave && m->cpu.running)
+        uc_emu_stop(m->uc);
+}
+
 void machine_request_reset(machine *m, reset_kind kind)
 {
     if (!m->reset_flag)
         m->reset_why = kind;
     m->reset_flag = true;
-    m->cpu.attention = true;
-    if (m->cpu.running)
-        uc_emu_stop(m->uc);
+    attend(m, true);
 }
 
 void machine_hold_in_reset(machine *m, bool held)
 {
     m->cpu.held_in_reset = held;
-    m->cpu.attention = true;
-    if (held && m->cpu.running)
-        uc_emu_stop(m->uc);
+    attend(m, held);
 }
 
 void machine_request_stop(machine *m, stop_reason why)
@@ -203,9 +208,7 @@ void machine_request_stop(machine *m, stop_reason why)
     if (!m->stop_flag)
         m->stop_why = why;
     m->stop_flag = true;
-    m->cpu.attention = true;
-    if (m->cpu.running)
-        uc_emu_stop(m->uc);
+    attend(m, true);
 }
 
 line_sink machine_irq_input(machine *m, int irq)
@@ -268,15 +271,7 @@ void machine_code_changed(machine *m, uint32_t lo, uint32_t hi)
     if (r && r->nsectors && (r->flags & MEM_CODE) &&
         !(r->exec & (1ull << bus_ram_sector(r, lo - r->base))))
         return;
-    if (c->dirty_hi <= c->dirty_lo) {
-        c->dirty_lo = lo;
-        c->dirty_hi = hi;
-    } else {
-        if (lo < c->dirty_lo)
-            c->dirty_lo = lo;
-        if (hi > c->dirty_hi)
-            c->dirty_hi = hi;
-    }
+    range_cover(&c->dirty_lo, &c->dirty_hi, lo, hi);
     c->attention = true;
 }
 

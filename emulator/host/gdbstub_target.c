@@ -358,14 +358,6 @@ void gs_flash_write(gdbstub *g, uint32_t addr, const uint8_t *data, uint32_t len
     }
     uint32_t lo = bus_canonical(&m->bus, addr), hi = lo + len;
     memcpy(r->host + (lo - r->base), data, len);
-    if (g->flash_hi <= g->flash_lo) {
-        g->flash_lo = lo;
-        g->flash_hi = hi;
-    } else {
-        if (lo < g->flash_lo)
-            g->flash_lo = lo;
-        if (hi > g->flash_hi)
-            g->flash_hi = hi;
-    }
+    range_cover(&g->flash_lo, &g->flash_hi, lo, hi);
     gs_send_str(g, "OK");
 }

@@ -153,6 +153,24 @@ int statefile_save(const char *path, const statefile_section *s, int n, char *er
     return rc;
 }
 
+/* The section table for `count` sections with names of up to `name_max`
+ * characters (copied, NUL-terminated, into f->names). */
+static int alloc_sections(const char *path, statefile *f, uint32_t count, uint64_t most,
+                          size_t name_max, char *err, size_t errlen)
+{
+    if (count > most) {
+        snprintf(err, errlen, "%s is damaged (%u sections)", path, count);
+        return -1;
+    }
+    f->s = calloc(count ? count : 1, sizeof(*f->s));
+    f->names = malloc(count * (name_max + 1) + 1);
+    if (!f->s || !f->names) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Sections of version 2; names are copied (NUL-terminated) into f->names. */
 static int parse_v2(const char *path, statefile *f, size_t size, char *err, size_t errlen)
 {
@@ -172,16 +190,8 @@ static int parse_v2(const char *path, statefile *f, size_t size, char *err, size
         return -1;
     }
     uint32_t count = get32(b + 36);
-    if (count > payload / 6) {
-        snprintf(err, errlen, "%s is damaged (%u sections)", path, count);
+    if (alloc_sections(path, f, count, payload / 6, STATEFILE_NAME_MAX, err, errlen))
         return -1;
-    }
-    f->s = calloc(count ? count : 1, sizeof(*f->s));
-    f->names = malloc(count * (STATEFILE_NAME_MAX + 1) + 1);
-    if (!f->s || !f->names) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     const uint8_t *p = b + HEADER_SIZE, *end = b + size;
     char *nm = f->names;
     for (uint32_t i = 0; i < count; i++) {
@@ -213,16 +223,8 @@ static int parse_v1(const char *path, statefile *f, size_t size, char *err, size
         return -1;
     }
     uint32_t count = get32(b + 20);
-    if (count > size / 20) {
-        snprintf(err, errlen, "%s is damaged (%u sections)", path, count);
+    if (alloc_sections(path, f, count, size / 20, 16, err, errlen))
         return -1;
-    }
-    f->s = calloc(count ? count : 1, sizeof(*f->s));
-    f->names = malloc(count * 17 + 1);
-    if (!f->s || !f->names) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     const uint8_t *p = b + 24, *end = b + size - 4;
     char *nm = f->names;
     for (uint32_t i = 0; i < count; i++) {

@@ -380,6 +380,20 @@ bool usbhost_cancel(usbhost *h, usb_urb *u)
 
 /* ---- port state ------------------------------------------------------- */
 
+/* A port reset asked for by the client ends without a device. Returns
+ * whether there was one. */
+bool uh_end_reset_urb(usbhost *h)
+{
+    usb_urb *r = h->reset_urb;
+    h->reset_urb = NULL;
+    if (!r)
+        return false;
+    r->status = -ENODEV;
+    if (r->done)
+        r->done(r);
+    return true;
+}
+
 static void sof_fire(void *arg)
 {
     usbhost *h = arg;
@@ -432,13 +446,7 @@ static void gone(usbhost *h)
                 usbhost_state_name(h->state));
     h->state = USBH_NO_DEVICE;
     fail_all(h, -ENODEV, true);
-    usb_urb *r = h->reset_urb;
-    h->reset_urb = NULL;
-    if (r) {
-        r->status = -ENODEV;
-        if (r->done)
-            r->done(r);
-    }
+    uh_end_reset_urb(h);
     if (was_ready)
         uh_notify(h, USBH_DETACHED);
 }

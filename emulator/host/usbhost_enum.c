@@ -46,14 +46,8 @@ static void enum_fail(usbhost *h, const char *why)
             why);
     uh_sof_stop(h);
     h->state = USBH_FAILED;
-    usb_urb *r = h->reset_urb;
-    h->reset_urb = NULL;
-    if (r) {
-        r->status = -ENODEV;
-        if (r->done)
-            r->done(r);
+    if (uh_end_reset_urb(h))
         uh_notify(h, USBH_DETACHED);
-    }
 }
 
 static void ascii_string(const uint8_t *d, unsigned n, char *out, size_t outlen)

@@ -25,6 +25,7 @@ enum {
 };
 
 void uh_enqueue(usbhost *h, usb_urb *u);
+bool uh_end_reset_urb(usbhost *h);
 void uh_notify(usbhost *h, usbhost_event ev);
 uint64_t uh_now(usbhost *h);
 double uh_now_ms(usbhost *h);
