@@ -82,13 +82,32 @@ int nvic_should_take(const nvic *n, int exec_prio)
     return nvic_group_prio(n, n->best) < exec_prio ? n->best : 0;
 }
 
+/* Bring exception e's bits in step with its flags. */
+static void sync_bits(nvic *n, int e)
+{
+    uint64_t bit = 1ull << (e & 63);
+    int w = e >> 6;
+    if (n->pending[e] && n->enabled[e] && !n->active[e])
+        n->takeable[w] |= bit;
+    else
+        n->takeable[w] &= ~bit;
+    if (n->active[e])
+        n->actives[w] |= bit;
+    else
+        n->actives[w] &= ~bit;
+}
+
+/* The exceptions set in `bits`, in increasing order. */
+#define FOR_EACH_BIT(bits, e)                                                      \
+    for (int w_ = 0; w_ < NVIC_MAX_EXC / 64; w_++)                                 \
+        for (uint64_t b_ = (bits)[w_]; b_; b_ &= b_ - 1)                            \
+            for (int e = w_ * 64 + __builtin_ctzll(b_), once_ = 1; once_; once_ = 0)
+
 static void recompute_best(nvic *n)
 {
     int best = 0, bp = 0;
     n->gen++;
-    for (int e = 1; e < n->nexc; e++) {
-        if (!n->pending[e] || !n->enabled[e] || n->active[e])
-            continue;
+    FOR_EACH_BIT(n->takeable, e) {
         int p = raw_prio(n, e);
         /* lower priority value wins; ties go to the lower number */
         if (!best || group_of(n, p) < group_of(n, bp) ||
@@ -104,9 +123,7 @@ static void recompute_active(nvic *n)
 {
     int p = 256, c = 0;
     n->gen++;
-    for (int e = 1; e < n->nexc; e++) {
-        if (!n->active[e])
-            continue;
+    FOR_EACH_BIT(n->actives, e) {
         c++;
         int g = nvic_group_prio(n, e);
         if (g < p)
@@ -121,6 +138,7 @@ void nvic_set_pending(nvic *n, int exc)
     if (exc <= 0 || exc >= n->nexc || n->pending[exc])
         return;
     n->pending[exc] = true;
+    sync_bits(n, exc);
     recompute_best(n);
 }
 
@@ -129,6 +147,7 @@ void nvic_clear_pending(nvic *n, int exc)
     if (exc <= 0 || exc >= n->nexc || !n->pending[exc])
         return;
     n->pending[exc] = false;
+    sync_bits(n, exc);
     recompute_best(n);
 }
 
@@ -137,6 +156,7 @@ void nvic_set_enabled(nvic *n, int exc, bool on)
     if (exc < EXC_MEMMANAGE || exc >= n->nexc || n->enabled[exc] == on)
         return;
     n->enabled[exc] = on;
+    sync_bits(n, exc);
     recompute_best(n);
 }
 
@@ -170,6 +190,7 @@ void nvic_activate(nvic *n, int exc)
 {
     n->active[exc] = true;
     n->pending[exc] = false;
+    sync_bits(n, exc);
     recompute_best(n);
     recompute_active(n);
 }
@@ -181,6 +202,7 @@ void nvic_deactivate(nvic *n, int exc)
     n->active[exc] = false;
     if (n->level[exc])
         n->pending[exc] = true;
+    sync_bits(n, exc);
     recompute_best(n);
     recompute_active(n);
 }

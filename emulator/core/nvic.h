@@ -35,6 +35,9 @@ typedef struct nvic {
     bool pending[NVIC_MAX_EXC];
     bool active[NVIC_MAX_EXC];
     bool level[NVIC_MAX_EXC]; /* IRQ input lines (level-sensitive) */
+    /* the same as bits, by exception: what can be taken (pending, enabled,
+     * not active) and what is active, so choices visit only those */
+    uint64_t takeable[NVIC_MAX_EXC / 64], actives[NVIC_MAX_EXC / 64];
     uint32_t prigroup;
     /* caches */
     int best;        /* highest-priority pending enabled exception or 0 */

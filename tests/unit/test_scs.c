@@ -48,7 +48,7 @@ static void systick_counts_down_and_pends(void **state)
     assert_true(th_rd(m, SYST_CSR) & BIT(16)); /* COUNTFLAG, cleared by the read */
     assert_int_equal(th_rd(m, SYST_CSR) & BIT(16), 0);
     /* periodic: 1000 cycles later again */
-    m->nvic.pending[EXC_SYSTICK] = false;
+    nvic_clear_pending(&m->nvic, EXC_SYSTICK);
     cpu_advance(1000);
     assert_true(th_rd(m, SYST_CSR) & BIT(16));
     th_wr(m, SYST_CSR, 0); /* stopped: the value holds */
