@@ -26,6 +26,14 @@ int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot)
         return -1;
     if (uc_mem_map_ptr(b->m->uc, base, size, (uint32_t)prot, host) != UC_ERR_OK)
         return -1;
+    /* Without UC_PROT_WRITE, uc_mem_map_ptr checks permissions only on
+     * Unicorn's slow store path, which 2.1 leaves after the first store to
+     * a 1 KB page. uc_mem_protect also marks the region read-only inside
+     * QEMU: every store then takes the slow path, calls the write-protect
+     * hook and is discarded, on every version. */
+    if (!(prot & UC_PROT_WRITE) &&
+        uc_mem_protect(b->m->uc, base, size, (uint32_t)prot) != UC_ERR_OK)
+        return -1;
     b->ram[b->nram++] = (bus_ram){base, size, host};
     return 0;
 }

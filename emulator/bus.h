@@ -48,7 +48,8 @@ void bus_init(bus *b, struct machine *m);
 void bus_free(bus *b);
 
 /* Map host memory; prot is UC_PROT_*. The same host buffer may be mapped at
- * several addresses (flash and its alias at 0). */
+ * several addresses (flash and its alias at 0). A CPU store to a region
+ * without UC_PROT_WRITE never lands: it goes to the write-protect hook. */
 int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot);
 /* An MMIO window where devices can be placed. */
 int bus_add_window(bus *b, uint32_t base, uint32_t size);

@@ -314,19 +314,15 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
 
 /* ---- the block hook ----------------------------------------------------- */
 
+/* The cells a store to read-only memory left (see hook_wprot), written
+ * again in case the engine performed the raw store after the hook. */
 static void apply_fixup(machine *m)
 {
     cpu_state *c = &m->cpu;
     if (!c->fixup.pending)
         return;
     c->fixup.pending = false;
-    for (unsigned i = 0; i < c->fixup.size; i++) {
-        uint8_t cur = c->fixup.host[i];
-        c->fixup.host[i] = c->fixup.program ? (uint8_t)(c->fixup.old[i] & cur)
-                                            : c->fixup.old[i];
-    }
-    if (c->fixup.program)
-        machine_code_changed(m, c->fixup.addr, c->fixup.addr + c->fixup.size);
+    memcpy(c->fixup.host, c->fixup.want, c->fixup.size);
 }
 
 static void flush_dirty_code(machine *m)
@@ -559,8 +555,11 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 }
 
 /* Stores to flash, its alias at 0 and system memory: the board's flash
- * controller decides; the raw store Unicorn still performs is repaired at
- * the next block (or the next such store). */
+ * controller decides. Programming clears bits (NOR), anything else leaves
+ * the cells as they were. The cells are updated here, so a load later in
+ * the same block sees them; the engine discards its own store (the region
+ * is read-only, bus_map_ram), and should it perform the store anyway, the
+ * next block (or the next such store) writes the cells again. */
 static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
                        int64_t value, void *ud)
 {
@@ -571,16 +570,20 @@ static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     apply_fixup(m); /* an earlier store of the same block has landed */
     m->bus.io_writes++;
     uint8_t *host = bus_host_ptr(&m->bus, (uint32_t)addr, (uint32_t)size);
-    if (!host)
+    if (!host || size > (int)sizeof(c->fixup.want))
         return false;
-    c->fixup.pending = true;
-    c->fixup.addr = (uint32_t)addr;
-    c->fixup.size = (unsigned)size;
+    bool program = m->rom_store && m->rom_store(m->rom_store_ctx, (uint32_t)addr,
+                                                (unsigned)size, (uint32_t)value);
+    for (int i = 0; i < size; i++)
+        c->fixup.want[i] = program ? (uint8_t)(host[i] & (uint64_t)value >> (8 * i))
+                                   : host[i];
+    memcpy(host, c->fixup.want, (size_t)size);
     c->fixup.host = host;
-    memcpy(c->fixup.old, host, (size_t)size);
-    c->fixup.program = m->rom_store && m->rom_store(m->rom_store_ctx, (uint32_t)addr,
-                                                    (unsigned)size, (uint32_t)value);
+    c->fixup.size = (unsigned)size;
+    c->fixup.pending = true;
     c->attention = true;
+    if (program)
+        machine_code_changed(m, (uint32_t)addr, (uint32_t)addr + (uint32_t)size);
     return true;
 }
 

@@ -64,16 +64,14 @@ typedef struct cpu_state {
     uc_hook h_block, h_intr, h_wprot, h_unmapped, h_invalid;
     /* Set when the block hook has something rare to do. */
     volatile bool attention;
-    /* A CPU store to read-only memory still lands after the hook in
-     * Unicorn 2.0.1; the hook records it and the next block repairs it. */
+    /* The cells a CPU store to read-only memory left (cpu.c hook_wprot),
+     * written again at the next block should the engine have performed
+     * the raw store after the hook. */
     struct {
         bool pending;
-        uint32_t addr;
         unsigned size;
-        uint8_t old[8];
+        uint8_t want[8];
         uint8_t *host;
-        uint8_t *alias; /* the same bytes at their other address, or NULL */
-        bool program;   /* flash programming: keep old & new */
     } fixup;
     /* Code in [dirty_lo, dirty_hi) changed since it was translated. */
     uint32_t dirty_lo, dirty_hi;
