@@ -34,7 +34,7 @@ int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot)
     if (!(prot & UC_PROT_WRITE) &&
         uc_mem_protect(b->m->uc, base, size, (uint32_t)prot) != UC_ERR_OK)
         return -1;
-    b->ram[b->nram++] = (bus_ram){base, size, host};
+    b->ram[b->nram++] = (bus_ram){base, size, host, prot};
     return 0;
 }
 

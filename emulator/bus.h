@@ -23,6 +23,7 @@ typedef struct bus_window {
 typedef struct bus_ram {
     uint32_t base, size;
     uint8_t *host;
+    int prot; /* UC_PROT_* */
 } bus_ram;
 
 typedef struct bus_bitband {

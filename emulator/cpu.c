@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "machine.h"
 #include "trace.h"
 
@@ -472,6 +473,24 @@ void core_uncount(machine *m, uint32_t n)
 
 /* ---- other hooks ------------------------------------------------------ */
 
+/* A fetch from an execute-never address: in Handler mode at 0xFFFFFFxx,
+ * an exception return the translator did not recognise (stale flags). */
+void core_prefetch_abort(machine *m, uint32_t pc)
+{
+    if (pc >= 0xFFFFFFE0u && (core_reg(m, UC_ARM_REG_IPSR) & 0x1FF)) {
+        exception_return(m, pc | 1);
+        return;
+    }
+    core_raise_fault(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, pc);
+}
+
+/* Execute-never regions of the ARMv7-M default memory map (B3.1):
+ * peripherals, external devices, the system region. */
+static bool execute_never(uint64_t a)
+{
+    return (a >= 0x40000000u && a < 0x60000000u) || a >= 0xA0000000u;
+}
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
     (void)uc;
@@ -482,11 +501,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
         exception_return(m, pc | 1);
         return;
     case EXCP_PREFETCH_ABORT:
-        if (pc >= 0xFFFFFFE0u && (core_reg(m, UC_ARM_REG_IPSR) & 0x1FF)) {
-            exception_return(m, pc | 1);
-            return;
-        }
-        core_raise_fault(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, pc);
+        core_prefetch_abort(m, pc);
         return;
     case EXCP_SWI: {
         int cur = exec_prio(m);
@@ -534,8 +549,11 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr,
     switch (type) {
     case UC_MEM_FETCH_UNMAPPED:
     case UC_MEM_FETCH_PROT:
-        c->fault_exc = EXC_BUSFAULT;
-        c->fault_status = CFSR_IBUSERR;
+        /* An execute-never address is a MemManage fault; the engine's own
+         * MMU raises it before this hook, except with its virtual TLB
+         * (engine.c), which grants every fetch. */
+        c->fault_exc = execute_never(addr) ? EXC_MEMMANAGE : EXC_BUSFAULT;
+        c->fault_status = execute_never(addr) ? CFSR_IACCVIOL : CFSR_IBUSERR;
         break;
     default:
         c->fault_exc = EXC_BUSFAULT;
@@ -587,6 +605,40 @@ static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     return true;
 }
 
+/* Memory hooks only where they can fire: from Unicorn 2.1.2 on, a page
+ * that any memory hook covers keeps all its stores on the slow path. The
+ * write-protect hook covers each read-only region; the fault hook covers
+ * everything but writable RAM (bus regions never overlap). */
+static uc_err add_memory_hooks(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    bus *b = &m->bus;
+    uc_err e = UC_ERR_OK;
+    uint64_t from = 0; /* start of the gap below the next writable region */
+    for (;;) {
+        const bus_ram *next = NULL;
+        for (int i = 0; i < b->nram; i++) {
+            const bus_ram *r = &b->ram[i];
+            if ((r->prot & UC_PROT_WRITE) && r->base >= from && (!next || r->base < next->base))
+                next = r;
+        }
+        uint64_t to = next ? next->base : 1ull << 32;
+        if (to > from)
+            e |= uc_hook_add(m->uc, &c->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
+                             (void *)hook_unmapped, m, from, to - 1);
+        if (!next)
+            break;
+        from = (uint64_t)next->base + next->size;
+    }
+    for (int i = 0; i < b->nram; i++) {
+        const bus_ram *r = &b->ram[i];
+        if (!(r->prot & UC_PROT_WRITE))
+            e |= uc_hook_add(m->uc, &c->h_wprot, UC_HOOK_MEM_WRITE_PROT, (void *)hook_wprot, m,
+                             r->base, (uint64_t)r->base + r->size - 1);
+    }
+    return e;
+}
+
 int core_install_hooks(machine *m)
 {
     cpu_state *c = &m->cpu;
@@ -595,11 +647,11 @@ int core_install_hooks(machine *m)
         return -1;
     uc_err e = uc_hook_add(m->uc, &c->h_block, UC_HOOK_BLOCK, (void *)hook_block, m, 1, 0);
     e |= uc_hook_add(m->uc, &c->h_intr, UC_HOOK_INTR, (void *)hook_intr, m, 1, 0);
-    e |= uc_hook_add(m->uc, &c->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
-                     (void *)hook_unmapped, m, 1, 0);
     e |= uc_hook_add(m->uc, &c->h_invalid, UC_HOOK_INSN_INVALID, (void *)hook_invalid, m, 1, 0);
-    e |= uc_hook_add(m->uc, &c->h_wprot, UC_HOOK_MEM_WRITE_PROT, (void *)hook_wprot, m, 1, 0);
-    return e == UC_ERR_OK ? 0 : -1;
+    e |= add_memory_hooks(m);
+    if (e != UC_ERR_OK || engine_fast_stores(m))
+        return -1;
+    return 0;
 }
 
 void core_reset(machine *m)

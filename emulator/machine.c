@@ -292,6 +292,11 @@ static void handle_error(machine *m, uc_err err)
     case UC_ERR_READ_UNALIGNED:
     case UC_ERR_WRITE_UNALIGNED:
     case UC_ERR_FETCH_UNALIGNED:
+        if (c->fault_exc == EXC_MEMMANAGE && c->fault_status == CFSR_IACCVIOL) {
+            c->fault_exc = 0;
+            core_prefetch_abort(m, c->fault_addr);
+            return;
+        }
         if (!c->fault_exc) {
             c->fault_exc = EXC_BUSFAULT;
             c->fault_status = CFSR_PRECISERR;

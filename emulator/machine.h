@@ -211,5 +211,8 @@ void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
  * stopped the core inside a block counted in full, and the block that
  * restarts there counts the rest again). n <= the block's count. */
 void core_uncount(machine *m, uint32_t n);
+/* A fetch from an execute-never address (or an unrecognised exception
+ * return at 0xFFFFFFxx). */
+void core_prefetch_abort(machine *m, uint32_t pc);
 
 #endif
