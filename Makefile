@@ -62,7 +62,7 @@ test: build images asan system-engine
 test-fast: build images
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-bench: build images
+bench: build images system-engine
 	bench/run
 
 clean:
