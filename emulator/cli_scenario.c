@@ -436,7 +436,6 @@ int cmd_scenario(int argc, char **argv)
         }
         o.log_out = logf;
         report_ctx rc_ = {.fe = fe, .o = &o};
-        bool interrupted;
         double wall0 = wall_seconds();
         scenario **scs = jobs > 1 && n > 1 ? malloc((size_t)n * sizeof(*scs)) : NULL;
         if (scs) {
@@ -444,7 +443,6 @@ int cmd_scenario(int argc, char **argv)
                 scs[i] = fe[i].sc;
             scenario_run_jobs(scs, n, &o, jobs, report_one, &rc_);
             free(scs);
-            interrupted = scenario_jobs_interrupted();
         } else {
             for (int i = 0; i < n && !runner_interrupted(); i++) {
                 scn_result r;
@@ -452,7 +450,6 @@ int cmd_scenario(int argc, char **argv)
                 scenario_run(fe[i].sc, &o, &r);
                 report_one(&rc_, i, &r);
             }
-            interrupted = runner_interrupted();
         }
         wall = wall_seconds() - wall0; /* elapsed: less than the sum with -j */
         virt = rc_.virt;
@@ -462,7 +459,7 @@ int cmd_scenario(int argc, char **argv)
                    n, n == 1 ? "" : "s", rc_.passed, rc_.failed, rc_.errors,
                    rc_.errors == 1 ? "" : "s", (double)virt / PS_PER_S, wall,
                    wall > 0 ? (double)virt / PS_PER_S / wall : 0.0);
-        if (interrupted)
+        if (runner_interrupted())
             rc = 130;
         else if (rc_.errors)
             rc = EXIT_INTERNAL;

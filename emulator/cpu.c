@@ -280,10 +280,14 @@ void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
 
 /* ---- instruction counting --------------------------------------------- */
 
+static inline icount_entry *icount_slot(machine *m, uint32_t addr, uint32_t size)
+{
+    return &m->cpu.icache[((addr >> 1) ^ (size << 9)) & ((1u << ICOUNT_BITS) - 1)];
+}
+
 static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
 {
-    uint32_t idx = ((addr >> 1) ^ (size << 9)) & ((1u << ICOUNT_BITS) - 1);
-    icount_entry *e = &m->cpu.icache[idx];
+    icount_entry *e = icount_slot(m, addr, size);
     if (e->addr == addr && e->size == size && e->n)
         return e;
     e->addr = addr;
@@ -415,12 +419,11 @@ static inline void dwt_publish(machine *m)
     }
 }
 
-static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+/* Everything the block hook may have to do; hook_block() below takes the
+ * common case, with the same outcome, without calling here. */
+static __attribute__((noinline)) void block_full(machine *m, uint32_t addr, uint32_t size)
 {
-    (void)uc;
-    machine *m = ud;
     cpu_state *c = &m->cpu;
-    uint32_t addr = (uint32_t)address;
     c->block_pc = addr;
     dwt_notice(m);
     if (c->attention && attention(m, addr)) {
@@ -453,6 +456,31 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     else if (++e->hits, c->idle.addr == addr || !(e->hits & ((1u << e->probe) - 1))) {
         idle_block(m, e, addr);
     }
+    dwt_publish(m);
+}
+
+/* Called before every translated block: kept small (the slow cases go to
+ * block_full), as it runs some 50 million times a second. The common case:
+ * nothing to attend to, no event due, the block counted before, no
+ * interrupt to look at, no special block, not an idle-loop probe. */
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+{
+    (void)uc;
+    machine *m = ud;
+    cpu_state *c = &m->cpu;
+    uint32_t addr = (uint32_t)address;
+    icount_entry *e = icount_slot(m, addr, size);
+    if (c->attention || clock_due(&m->clock) || e->addr != addr || e->size != size ||
+        !e->n || e->flags || (m->nvic.best && (c->mask_recheck || c->masked_gen != m->nvic.gen)) ||
+        c->idle.addr == addr || !((e->hits + 1) & ((1u << e->probe) - 1))) {
+        block_full(m, addr, size);
+        return;
+    }
+    c->block_pc = addr;
+    dwt_notice(m);
+    e->hits++;
+    c->insns += e->n;
+    m->clock.cycles += e->n;
     dwt_publish(m);
 }
 

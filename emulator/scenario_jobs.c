@@ -1,5 +1,7 @@
 #include "scenario_jobs.h"
 
+#include "runner.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,19 +19,6 @@ typedef struct job {
     bool done;
     scn_result r;
 } job;
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-bool scenario_jobs_interrupted(void)
-{
-    return interrupted != 0;
-}
 
 /* An unnamed temporary file in $TMPDIR (or /tmp). */
 static FILE *anon_file(void)
@@ -191,14 +180,12 @@ int scenario_run_jobs(scenario **sc, int n, const scn_run_opts *o, int jobs,
     job *js = calloc((size_t)n, sizeof(*js));
     if (!js)
         return 0;
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal; /* no SA_RESTART: waitpid returns */
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    runner_signals saved;
+    runner_trap_signals(&saved); /* waitpid returns on a signal */
     int next = 0, delivered = 0, running = 0;
     bool passed_on = false;
     while (delivered < n) {
-        while (running < jobs && next < n && !interrupted) {
+        while (running < jobs && next < n && !runner_interrupted()) {
             if (start(sc[next], o, &js[next])) {
                 running++;
             } else {
@@ -208,7 +195,7 @@ int scenario_run_jobs(scenario **sc, int n, const scn_run_opts *o, int jobs,
             }
             next++;
         }
-        if (interrupted && !passed_on) {
+        if (runner_interrupted() && !passed_on) {
             for (int i = delivered; i < next; i++)
                 if (!js[i].done && js[i].pid > 0)
                     kill(js[i].pid, SIGTERM);
@@ -239,13 +226,12 @@ int scenario_run_jobs(scenario **sc, int n, const scn_run_opts *o, int jobs,
             done(ctx, delivered, &j->r);
             delivered++;
         }
-        if (running == 0 && (interrupted || next == n) && delivered == next)
+        if (running == 0 && (runner_interrupted() || next == n) && delivered == next)
             break;
     }
     for (int i = 0; i < n; i++)
         close_job(&js[i]);
     free(js);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    runner_untrap_signals(&saved);
     return delivered;
 }

@@ -15,11 +15,9 @@
 typedef void (*scn_job_done)(void *ctx, int i, scn_result *res);
 
 /* Run sc[0..n) with up to `jobs` processes at a time. Returns the number
- * of scenarios run: fewer than n after SIGINT or SIGTERM, which are passed
- * on to the running children. */
+ * of scenarios run: fewer than n after SIGINT or SIGTERM (then
+ * runner_interrupted()), which are passed on to the running children. */
 int scenario_run_jobs(scenario **sc, int n, const scn_run_opts *o, int jobs,
                       scn_job_done done, void *ctx);
-/* Set once SIGINT or SIGTERM arrived during scenario_run_jobs. */
-bool scenario_jobs_interrupted(void);
 
 #endif
