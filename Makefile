@@ -32,7 +32,9 @@ $(BUILD)/Makefile: CMakeLists.txt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPHOTON_SIM_COMPARE_WITH=$(CURDIR)/$(SYSTEM_BUILD)/photon-sim >/dev/null
 
+# PHOTON_UNICORN=system|auto|PREFIX in the environment: (re)configure with it
 build: deps $(BUILD)/Makefile
+	$(if $(PHOTON_UNICORN),cmake -S . -B $(BUILD) -DPHOTON_UNICORN=$(PHOTON_UNICORN) >/dev/null)
 	cmake --build $(BUILD) -j$(JOBS)
 
 asan: deps
