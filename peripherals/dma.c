@@ -142,10 +142,11 @@ static void stop(stm32_dma *d, int n, uint32_t flag)
 static void transfer_error(stm32_dma *d, int n, uint32_t addr, bool write)
 {
     machine *m = d->dev.m;
+    bool memory = bus_host_ptr(&m->bus, addr, 1) != NULL;
     log_msg(&m->log, LOG_GUEST,
             "DMA%d stream %d: transfer error, %s 0x%08x (%s): stream disabled, TEIF",
             d->index, n, write ? "write to" : "read from", addr,
-            write ? "not writable" : "not readable");
+            memory ? "read-only memory" : "nothing there");
     stop(d, n, FL_TEIF);
 }
 
