@@ -215,19 +215,19 @@ static void reg_write(bcm43362 *c, uint32_t a, uint32_t v, uint32_t bytemask)
     wrapper_write(c, i, off, (old & ~bytemask) | (v & bytemask));
 }
 
-static bool ram_usable(bcm43362 *c, bool write)
+static bool ram_usable(bcm43362 *c, uint32_t a, uint32_t n, bool write)
 {
     if (CORE_UP(c, 1))
         return true;
-    bcm_log(c, LOG_GUEST, "backplane RAM %s while the SOCSRAM core is in reset: %s",
-            write ? "written" : "read", write ? "ignored" : "reads 0");
+    bcm_log(c, LOG_GUEST, "backplane RAM 0x%05x+%u %s while the SOCSRAM core is in reset: %s",
+            a, n, write ? "written" : "read", write ? "ignored" : "reads 0");
     return false;
 }
 
 void bcm_bp_read(bcm43362 *c, uint32_t a, uint8_t *buf, uint32_t n)
 {
     if (in(a, n, 0, BCM_RAM_SIZE)) {
-        if (ram_usable(c, false))
+        if (ram_usable(c, a, n, false))
             memcpy(buf, c->ram + a, n);
         else
             memset(buf, 0, n);
@@ -244,7 +244,7 @@ void bcm_bp_read(bcm43362 *c, uint32_t a, uint8_t *buf, uint32_t n)
 void bcm_bp_write(bcm43362 *c, uint32_t a, const uint8_t *buf, uint32_t n)
 {
     if (in(a, n, 0, BCM_RAM_SIZE)) {
-        if (ram_usable(c, true))
+        if (ram_usable(c, a, n, true))
             memcpy(c->ram + a, buf, n);
         return;
     }
