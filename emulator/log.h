@@ -19,6 +19,7 @@ enum {
     LOG_INFO = 1u << 7,  /* run progress, on by default */
     LOG_USB = 1u << 8,   /* USB bus: attach, reset, transfers, USB/IP */
     LOG_WIFI = 1u << 9,  /* the Wi-Fi chip: power, firmware, ioctls, events, frames */
+    LOG_NET = 1u << 10,  /* networks behind the access points: links, forwards, libslirp */
 };
 
 typedef struct logger {
