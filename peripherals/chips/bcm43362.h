@@ -28,6 +28,7 @@
 
 #include "clock.h"
 #include "device.h"
+#include "netdev.h"
 #include "radio.h"
 #include "sdio.h"
 
@@ -55,9 +56,6 @@ typedef struct bcm_setting {
     uint8_t len;
     uint8_t val[64];
 } bcm_setting;
-
-/* Where Ethernet frames from the firmware go (the network bridge). */
-typedef void (*bcm_frame_out)(void *ctx, int ifidx, const uint8_t *frame, size_t len);
 
 typedef struct bcm43362 {
     struct machine *m;
@@ -136,9 +134,8 @@ typedef struct bcm43362 {
         int channel;
         uint8_t mac[6];
     } ap;
-    clock_event ap_ev;
-    bcm_frame_out out;
-    void *out_ctx;
+    /* the data channel of each interface: frames to and from a network */
+    netdev sta_net, ap_net;
 
     /* statistics */
     uint64_t ioctls, events, frames_to_host, frames_from_host, data_in, data_out;
@@ -154,11 +151,11 @@ void bcm43362_free(bcm43362 *c);
 void bcm43362_set_power(bcm43362 *c, bool on);
 /* The SDIO card, for the host controller. */
 extern const sdio_card_ops bcm43362_card_ops;
-/* The data channel: Ethernet frames the firmware sends on interface
- * `ifidx` (0 station, 1 soft AP) go to `out`; frames for the firmware come
- * in with bcm43362_frame_in (dropped unless the interface is connected). */
-void bcm43362_set_frame_out(bcm43362 *c, bcm_frame_out out, void *ctx);
-bool bcm43362_frame_in(bcm43362 *c, int ifidx, const uint8_t *frame, size_t len);
+/* The data channel of interface `ifidx` (0 station, 1 soft AP): a netdev
+ * whose backend is the network behind it (netdev.h). Its link is up while
+ * the station is associated (with keys installed), or while the soft AP is
+ * up; frames cross only then. */
+netdev *bcm43362_netdev(bcm43362 *c, int ifidx);
 /* The MAC address the firmware gave the chip (from the NVRAM it
  * downloaded); all zero before. */
 const uint8_t *bcm43362_mac(const bcm43362 *c);

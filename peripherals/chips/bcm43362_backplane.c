@@ -91,6 +91,7 @@ static void fw_booted(void *arg)
     if (c->fw != BCM_FW_BOOTING)
         return;
     c->fw = BCM_FW_UP;
+    memcpy(c->sta_net.mac, c->mac, 6);
     bcm_log(c, LOG_WIFI, "firmware up (F2 ready), MAC %02x:%02x:%02x:%02x:%02x:%02x", c->mac[0],
             c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
 }
@@ -307,6 +308,8 @@ void bcm43362_free(bcm43362 *c)
     bcm_wlan_reset(c);
     if (c->air)
         radio_unlisten(c->air, c);
+    netdev_free(&c->sta_net);
+    netdev_free(&c->ap_net);
     free(c->ram);
     c->ram = NULL;
 }
@@ -320,12 +323,6 @@ void bcm43362_set_power(bcm43362 *c, bool on)
     if (!on)
         full_reset(c);
     bcm_update_irq(c);
-}
-
-void bcm43362_set_frame_out(bcm43362 *c, bcm_frame_out out, void *ctx)
-{
-    c->out = out;
-    c->out_ctx = ctx;
 }
 
 const uint8_t *bcm43362_mac(const bcm43362 *c)

@@ -110,6 +110,8 @@ int bcm_wlan_join(bcm43362 *c, const uint8_t *ssid, uint32_t ssid_len, const uin
 int bcm_wlan_disassoc(bcm43362 *c);
 int bcm_wlan_bss(bcm43362 *c, uint32_t bsscfg, bool up);
 void bcm_wlan_tx(bcm43362 *c, int ifidx, const uint8_t *eth, uint32_t len);
+/* The host took frames: the networks may deliver again. */
+void bcm_wlan_host_ready(bcm43362 *c);
 /* wl_bss_info of an AP into buf (128 bytes + IEs); returns its length. */
 uint32_t bcm_bss_info(const bcm43362 *c, const radio_ap *ap, uint8_t *buf, uint32_t room);
 void bcm_event(bcm43362 *c, uint64_t delay_ps, uint32_t type, uint32_t status,

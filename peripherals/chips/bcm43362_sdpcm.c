@@ -153,6 +153,7 @@ static void pop_head(bcm43362 *c)
     free(f);
     if (c->rxq)
         bcm_host_int(c, I_HMB_FRAME_IND);
+    bcm_wlan_host_ready(c);
 }
 
 void bcm_f2_read(bcm43362 *c, uint8_t *buf, uint32_t n)

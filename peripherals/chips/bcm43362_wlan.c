@@ -24,9 +24,11 @@
  * channel drops the association (DEAUTH_IND, LINK down).
  * The soft AP ("bss" up on bsscfg 1) comes up with WLC_E_LINK on
  * interface 1, and goes down the same way.
- * Data: Ethernet frames of an associated station interface or a soft AP
- * that is up go to the frame output; frames for them come in with
- * bcm43362_frame_in. Not modelled: the 802.11 layer itself, roaming,
+ * Data: each interface is a netdev (emulator/core/netdev.h) whose link is
+ * up while the station is associated or the soft AP is up; Ethernet frames
+ * the firmware sends go to its backend (the network behind), frames from
+ * it reach the firmware as SDPCM data frames, held back (netdev's queue)
+ * while the chip's queue towards the host is full. Not modelled: the 802.11 layer itself, roaming,
  * power save, clients of the soft AP (no ASSOC_IND yet), event masks (every
  * event is sent), regulatory limits beyond the channel count, PMKs given
  * as 64 hex digits against a passphrase (compared as strings). */
@@ -65,17 +67,24 @@ enum {
 static void scan_step(void *arg);
 static void join_step(void *arg);
 static void radio_changed(void *ctx, radio_event ev, const radio_ap *ap);
+static const netdev_nic_ops sta_ops, ap_ops;
 
 void bcm_wlan_init(bcm43362 *c)
 {
     clock_event_init(&c->scan.ev, "wifi-scan", scan_step, c);
     clock_event_init(&c->sta.ev, "wifi-join", join_step, c);
+    netdev_init(&c->sta_net, "wifi-station", NULL);
+    netdev_init(&c->ap_net, "wifi-softap", NULL);
+    netdev_set_nic(&c->sta_net, &sta_ops, c);
+    netdev_set_nic(&c->ap_net, &ap_ops, c);
     if (c->air)
         radio_listen(c->air, radio_changed, c);
 }
 
 void bcm_wlan_reset(bcm43362 *c)
 {
+    netdev_set_link(&c->sta_net, false);
+    netdev_set_link(&c->ap_net, false);
     clock_disarm(&c->m->clock, &c->scan.ev);
     clock_disarm(&c->m->clock, &c->sta.ev);
     c->scan.active = false;
@@ -284,6 +293,14 @@ static void link_down(bcm43362 *c, bool deauth)
     c->sta.state = BCM_STA_IDLE;
     c->sta.ap_id = 0;
     clock_disarm(&c->m->clock, &c->sta.ev);
+    netdev_set_link(&c->sta_net, false);
+}
+
+static void associated(bcm43362 *c, const char *how)
+{
+    c->sta.state = BCM_STA_ASSOCIATED;
+    bcm_log(c, LOG_WIFI, "associated with '%s'%s", c->sta.ap.ssid, how);
+    netdev_set_link(&c->sta_net, true);
 }
 
 int bcm_wlan_join(bcm43362 *c, const uint8_t *ssid, uint32_t len, const uint8_t *bssid, int ch)
@@ -404,8 +421,7 @@ static void join_step(void *arg)
         bcm_event(c, STEP_PS, WLC_E_LINK, 0, 0, LINK_UP_FLAG, 0, ap->bssid, NULL, 0);
         bcm_event(c, STEP_PS, WLC_E_SET_SSID, STATUS_SUCCESS, 0, 0, 0, ap->bssid, NULL, 0);
         if (!wpa) {
-            c->sta.state = BCM_STA_ASSOCIATED;
-            bcm_log(c, LOG_WIFI, "associated with '%s'", ap->ssid);
+            associated(c, c->sta.key_ok ? "" : " (with the wrong WEP key: no frame passes)");
             return;
         }
         if (c->sta.key_ok) {
@@ -419,8 +435,7 @@ static void join_step(void *arg)
     case 1:
         if (c->sta.key_ok) {
             bcm_event(c, 0, WLC_E_PSK_SUP, SUP_KEYED, 0, 0, 0, ap->bssid, NULL, 0);
-            c->sta.state = BCM_STA_ASSOCIATED;
-            bcm_log(c, LOG_WIFI, "associated with '%s' (keys installed)", ap->ssid);
+            associated(c, " (keys installed)");
         } else {
             bcm_event(c, 0, WLC_E_PSK_SUP, SUP_WAIT_M3, SUP_REASON_PSK_TMO, 0, 0, ap->bssid, NULL, 0);
             bcm_log(c, LOG_WIFI, "join '%s' failed: 4-way handshake timed out (wrong passphrase)",
@@ -481,6 +496,8 @@ int bcm_wlan_bss(bcm43362 *c, uint32_t cfg, bool up)
     c->ap.up = up;
     memcpy(c->ap.mac, c->mac, 6);
     c->ap.mac[0] ^= 0x02; /* the second interface: the locally administered bit flipped */
+    memcpy(c->ap_net.mac, c->ap.mac, 6);
+    netdev_set_link(&c->ap_net, up);
     bcm_log(c, LOG_WIFI, "soft AP '%.*s' on channel %d %s", c->ap.ssid_len,
             (const char *)c->ap.ssid, c->ap.channel, up ? "up" : "down");
     bcm_event(c, STEP_PS, WLC_E_LINK, 0, 0, up ? LINK_UP_FLAG : 0, 1, c->ap.mac, NULL, 0);
@@ -503,19 +520,46 @@ void bcm_wlan_tx(bcm43362 *c, int ifidx, const uint8_t *eth, uint32_t len)
     c->data_out++;
     if (ifidx == 0 && !c->sta.key_ok)
         return; /* wrong WEP key: the access point cannot decrypt it */
-    if (c->out)
-        c->out(c->out_ctx, ifidx, eth, len);
+    netdev_transmit(ifidx == 0 ? &c->sta_net : &c->ap_net, eth, len);
 }
 
-bool bcm43362_frame_in(bcm43362 *c, int ifidx, const uint8_t *frame, size_t len)
+/* Frames from the network wait in the netdev while the queue towards the
+ * host is nearly full (room stays for events and ioctl replies). */
+static bool can_receive(void *opaque)
 {
-    bool ok = ifidx == 0 ? c->sta.state == BCM_STA_ASSOCIATED && c->sta.key_ok
-                         : ifidx == 1 && c->ap.up;
-    if (!ok || len < 14 || len > 1518)
-        return false;
+    bcm43362 *c = opaque;
+    return bcm_fw_up(c) && c->rxq_n < BCM_MAX_QUEUE - 16;
+}
+
+static void receive(bcm43362 *c, int ifidx, const uint8_t *frame, size_t len)
+{
+    if (ifidx == 0 && !c->sta.key_ok)
+        return; /* wrong WEP key: nothing decrypts */
     uint8_t bdc[BDC_HDR] = {0x20, 0, (uint8_t)ifidx, 0};
-    if (!bcm_send(c, 0, SDPCM_DATA, bdc, sizeof(bdc), frame, len))
-        return false;
-    c->data_in++;
-    return true;
+    if (bcm_send(c, 0, SDPCM_DATA, bdc, sizeof(bdc), frame, len))
+        c->data_in++;
+}
+
+static void sta_receive(void *opaque, const uint8_t *frame, size_t len)
+{
+    receive(opaque, 0, frame, len);
+}
+
+static void ap_receive(void *opaque, const uint8_t *frame, size_t len)
+{
+    receive(opaque, 1, frame, len);
+}
+
+static const netdev_nic_ops sta_ops = {can_receive, sta_receive, NULL};
+static const netdev_nic_ops ap_ops = {can_receive, ap_receive, NULL};
+
+void bcm_wlan_host_ready(bcm43362 *c)
+{
+    netdev_nic_ready(&c->sta_net);
+    netdev_nic_ready(&c->ap_net);
+}
+
+netdev *bcm43362_netdev(bcm43362 *c, int ifidx)
+{
+    return ifidx == 0 ? &c->sta_net : ifidx == 1 ? &c->ap_net : NULL;
 }

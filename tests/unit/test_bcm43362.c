@@ -414,26 +414,39 @@ static void joins_succeed_or_fail_as_the_firmware_expects(void **state)
     th_advance(m, PS_PER_S);
     assert_true(bcm43362_associated(&chip, ssid));
     assert_string_equal(ssid, "Home");
+    assert_true(bcm43362_netdev(&chip, 0)->link_up); /* the data channel is up */
     /* the access point goes away: the link is lost */
     radio_remove_ap(&air, "Home");
     assert_false(bcm43362_associated(&chip, ssid));
+    assert_false(bcm43362_netdev(&chip, 0)->link_up);
 }
 
+/* a network behind an interface: the netdev's backend */
 static uint8_t out_frame[64];
-static int out_ifidx = -1;
+static int out_frames, link_up;
 
-static void frame_out(void *ctx, int ifidx, const uint8_t *frame, size_t len)
+static void net_receive(void *opaque, const uint8_t *frame, size_t len)
 {
-    (void)ctx;
-    out_ifidx = ifidx;
+    (void)opaque;
+    out_frames++;
     memcpy(out_frame, frame, len < sizeof(out_frame) ? len : sizeof(out_frame));
 }
+
+static void net_link(void *opaque, bool up)
+{
+    (void)opaque;
+    link_up = up;
+}
+
+static const netdev_backend_ops net = {net_receive, net_link};
 
 static void soft_ap_and_data_channel(void **state)
 {
     (void)state;
     boot();
-    bcm43362_set_frame_out(&chip, frame_out, NULL);
+    netdev *ap = bcm43362_netdev(&chip, 1), *sta = bcm43362_netdev(&chip, 0);
+    out_frames = link_up = 0;
+    netdev_set_backend(ap, &net, NULL);
     ioctl(2, true, NULL, 0);
     uint8_t bss[12] = "bss";
     bss[4] = 1; /* bsscfg 1 */
@@ -442,23 +455,29 @@ static void soft_ap_and_data_channel(void **state)
     th_advance(m, 50 * PS_PER_MS);
     uint32_t st[4];
     assert_int_equal(count_events(16, st, 4), 1); /* LINK on interface 1 */
+    assert_true(link_up);                          /* the netdev's link too */
     /* a data frame from the host on the soft AP goes out */
     uint8_t d[4 + 60] = {0x20, 0, 1, 0};
     memset(d + 4, 0xAB, 60);
     send_frame(2, d, sizeof(d), 14);
-    assert_int_equal(out_ifidx, 1);
+    assert_int_equal(out_frames, 1);
     assert_int_equal(out_frame[0], 0xAB);
     /* and one from the network comes in, IP header 4-byte aligned */
     uint8_t eth[60];
     memset(eth, 0xCD, sizeof(eth));
-    assert_true(bcm43362_frame_in(&chip, 1, eth, sizeof(eth)));
-    assert_false(bcm43362_frame_in(&chip, 0, eth, sizeof(eth))); /* station not joined */
+    assert_true(netdev_deliver(ap, eth, sizeof(eth)));
+    assert_false(netdev_deliver(sta, eth, sizeof(eth))); /* station not joined: link down */
     uint8_t f[200];
     assert_int_equal(read_frame(f), 14 + 4 + 60);
     assert_int_equal(f[5] & 0x0F, 2);
     assert_int_equal(f[7], 14);
     assert_int_equal(f[14 + 2], 1); /* BDC interface */
     assert_int_equal(f[18], 0xCD);
+    /* the soft AP goes down: so does the link */
+    bss[8] = 0;
+    ioctl(263, true, bss, 12);
+    assert_false(link_up);
+    netdev_set_backend(ap, NULL, NULL);
 }
 
 int main(void)
