@@ -424,44 +424,36 @@ static void advance(bcm43362 *c, uint32_t n)
     }
 }
 
-static void card_read(void *card, uint8_t *buf, uint32_t n)
+/* n bytes of the data phase in progress, either way. */
+static void card_data(bcm43362 *c, uint8_t *buf, uint32_t n, bool write)
 {
-    bcm43362 *c = card;
     if (n > c->xfer.left)
         n = c->xfer.left;
-    if (c->xfer.fn == 0) {
-        for (uint32_t i = 0; i < n; i++)
-            buf[i] = f0_read(c, c->xfer.addr + (c->xfer.incr ? i : 0));
-    } else if (c->xfer.fn == 1) {
-        if (c->xfer.incr)
-            f1_read(c, c->xfer.addr, buf, n);
-        else
-            for (uint32_t i = 0; i < n; i++)
-                f1_read(c, c->xfer.addr, buf + i, 1);
+    uint32_t a = c->xfer.addr;
+    if (c->xfer.fn == 2) {
+        write ? bcm_f2_write(c, buf, n) : bcm_f2_read(c, buf, n);
+    } else if (c->xfer.fn == 1 && c->xfer.incr) {
+        write ? f1_write(c, a, buf, n) : f1_read(c, a, buf, n);
     } else {
-        bcm_f2_read(c, buf, n);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t ai = a + (c->xfer.incr ? i : 0);
+            if (c->xfer.fn == 0)
+                write ? f0_write(c, ai, buf[i]) : (void)(buf[i] = f0_read(c, ai));
+            else
+                write ? f1_write(c, ai, buf + i, 1) : f1_read(c, ai, buf + i, 1);
+        }
     }
     advance(c, n);
 }
 
+static void card_read(void *card, uint8_t *buf, uint32_t n)
+{
+    card_data(card, buf, n, false);
+}
+
 static void card_write(void *card, const uint8_t *buf, uint32_t n)
 {
-    bcm43362 *c = card;
-    if (n > c->xfer.left)
-        n = c->xfer.left;
-    if (c->xfer.fn == 0) {
-        for (uint32_t i = 0; i < n; i++)
-            f0_write(c, c->xfer.addr + (c->xfer.incr ? i : 0), buf[i]);
-    } else if (c->xfer.fn == 1) {
-        if (c->xfer.incr)
-            f1_write(c, c->xfer.addr, buf, n);
-        else
-            for (uint32_t i = 0; i < n; i++)
-                f1_write(c, c->xfer.addr, buf + i, 1);
-    } else {
-        bcm_f2_write(c, buf, n);
-    }
-    advance(c, n);
+    card_data(card, (uint8_t *)buf, n, true);
 }
 
 const sdio_card_ops bcm43362_card_ops = {
