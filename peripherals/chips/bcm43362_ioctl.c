@@ -283,6 +283,8 @@ static int plain_ioctl(bcm43362 *c, uint32_t cmd, bool set, uint32_t ifidx, cons
     case WLC_GET_BSS_INFO:
         if (!assoc)
             return BCME_NOTASSOCIATED;
+        if (room < 4 + 128)
+            return BCME_BUFTOOSHORT;
         wr32(out, room);
         bcm_bss_info(c, &c->sta.ap, out + 4, room - 4);
         return BCME_OK;
