@@ -70,6 +70,9 @@ void bus_write(bus *b, uint32_t addr, uint32_t val, unsigned size);
  * Returns false if any byte is unmapped. */
 bool bus_read_mem(bus *b, uint32_t addr, void *buf, uint32_t len);
 bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len);
+/* Whether a bus master other than the CPU (DMA) can read or write `size`
+ * bytes at `addr`: memory that allows it, or a modelled peripheral. */
+bool bus_master_can_access(bus *b, uint32_t addr, unsigned size, bool write);
 
 /* Models call this when a read had a side effect or depended on time, so
  * the idle detector does not skip a loop that is waiting on it. */

@@ -58,6 +58,8 @@ static void usage(FILE *f)
 "    # device-id: 0123456789abcdef01234567   seed: 7   fast-flash: true\n"
 "    # images also take short names (`default`: the 2.2.0 set + Tinker),\n"
 "    # files, and raw bytes: {file: blob.bin, address: 0x080C0000}\n"
+"    # wifi-ap: [\"ssid=Home,security=wpa2,password=secret123\", {ssid: Cafe}]\n"
+"    #   the access points around it (default: one open network, photon-sim)\n"
 "  step-timeout: 30s             # default timeout of the waiting steps\n"
 "  steps:\n"
 "    - hold: {button: setup, for: 3.5s}\n"
