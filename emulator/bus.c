@@ -317,6 +317,16 @@ bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len)
     return bus_copy(b, addr, (uint8_t *)buf, len, true);
 }
 
+bool bus_master_can_access(bus *b, uint32_t addr, unsigned size, bool write)
+{
+    for (int i = 0; i < b->nram; i++) {
+        bus_ram *r = &b->ram[i];
+        if (addr >= r->base && (uint64_t)addr + size <= (uint64_t)r->base + r->size)
+            return (r->prot & (write ? UC_PROT_WRITE : UC_PROT_READ)) != 0;
+    }
+    return bus_device_at(b, addr) != NULL || bitband_at(b, addr) != NULL;
+}
+
 void device_unimp(device *d, uint32_t off, bool is_write, uint32_t val)
 {
     machine *m = d->m;
