@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 RUN_ARGS   ?=
 
-.PHONY: all deps build asan images run test test-fast bench clean help
+.PHONY: all deps build asan images particle-cli run test test-fast bench clean help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "              the ASan+UBSan build of the unit and firmware tests, fuzzers"
 	@echo "make build    just build ($(BUILD)/photon-sim)"
 	@echo "make images   fetch and verify the Photon images (images/cache)"
+	@echo "make particle-cli  install the pinned Particle CLI the tests drive (tools/particle-cli)"
 	@echo "make bench    benchmarks (bench/RESULTS.md)"
 
 deps:
@@ -34,17 +35,20 @@ asan: deps
 images:
 	@images/fetch
 
-run: build images
+particle-cli:
+	@tools/particle-cli/install
+
+run: build images particle-cli
 	$(BUILD)/photon-sim run $(RUN_ARGS)
 
-test: build images asan
+test: build images particle-cli asan
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	cd $(ASAN_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS) -L sanitized
 
 # only the normal build, for quick iterations
-test-fast: build images
+test-fast: build images particle-cli
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 bench: build images
