@@ -44,6 +44,18 @@ void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx
     }
 }
 
+void runner_remove_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx)
+{
+    for (int i = 0; i < r->npollers; i++) {
+        if (r->pollers[i].poll != poll || r->pollers[i].ctx != ctx)
+            continue;
+        memmove(&r->pollers[i], &r->pollers[i + 1],
+                (size_t)(r->npollers - i - 1) * sizeof(r->pollers[0]));
+        r->npollers--;
+        return;
+    }
+}
+
 #define PACED_SLICE_PS PS_PER_MS
 #define PACE_MAX_WAIT_MS 50
 

@@ -43,6 +43,7 @@ struct runner {
 
 void runner_init(runner *r, session *s);
 void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx);
+void runner_remove_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx);
 /* Run until virtual time `deadline` (UINT64_MAX: forever), r->stop, an
  * emulator error or SIGINT/SIGTERM. Returns the machine's stop reason,
  * STOP_DEADLINE at the deadline. */

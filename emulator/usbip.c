@@ -71,6 +71,8 @@ static int be_submit(void *ctx, usb_urb *u)
 {
     usb_link *l = ctx;
     l->urbs++;
+    if (usbhost_claimed(&l->host, u->ep))
+        return -EBUSY; /* the host's own CDC-ACM driver holds it (usbip.h) */
     return usbhost_submit(&l->host, u);
 }
 
@@ -103,6 +105,8 @@ static void proto_log(void *ctx, const char *msg)
 static void host_event(void *ctx, usbhost *h, usbhost_event ev)
 {
     usb_link *l = ctx;
+    if (ev == USBH_RESET_DONE)
+        return;
     if (ev == USBH_ATTACHED) {
         say(l, "USB device %04x:%04x \"%s\" (serial %s) attached as bus id %s, device %u",
             h->dev_desc[8] | h->dev_desc[9] << 8, h->dev_desc[10] | h->dev_desc[11] << 8,
