@@ -114,6 +114,8 @@ void photon_serial_attach_usb(photon_serial *s, usbhost *h)
 
 void photon_serial_free(photon_serial *s)
 {
+    if (!s->p)
+        return; /* never set up */
     if (s->acm_on)
         cdc_acm_free(&s->acm);
     s->acm_on = false;
