@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "gdbstub.h"
 #include "host/serial.h"
+#include "host/serial_info.h"
 #include "images.h"
 #include "module.h"
 #include "runner.h"
@@ -130,6 +131,7 @@ typedef struct run_ctx {
     uint64_t seen_at;
     int pattern_count;
     photon_serial ser;
+    serial_info info; /* the USB serial described for `photon-sim usb` */
 } run_ctx;
 
 static void print_time(uint64_t ps)
@@ -240,6 +242,11 @@ static int start_ports(run_ctx *r, const char *usart, bool no_usb, const char *u
         fprintf(stderr, "photon-sim run: --usb-serial: %s\n", err);
         return -1;
     }
+    if (pty && usbip_port >= 0 &&
+        serial_info_start(&r->info, &r->ser.usb, &(*usb)->host, usb_link_port(*usb),
+                          serial_pty_path(pty), err, sizeof(err)))
+        fprintf(stderr, "photon-sim run: %s (`photon-sim usb` will not list the serial port)\n",
+                err);
     if (pty && serial_link)
         printf("USB serial: %s (link %s)\n", serial_pty_path(pty), serial_link);
     else if (pty)
@@ -569,6 +576,7 @@ int cmd_run(int argc, char **argv)
     }
 out:
     view_free(view);
+    serial_info_stop(&r.info);
     photon_serial_free(&r.ser);
     usb_link_free(usb);
     if (gdb) {
