@@ -9,8 +9,8 @@
 
 #include "cli.h"
 #include "gdbstub.h"
-#include "host/serial.h"
-#include "host/serial_info.h"
+#include "photon_serial.h"
+#include "serial_info.h"
 #include "images.h"
 #include "module.h"
 #include "runner.h"

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "host/serial_info.h"
+#include "serial_info.h"
 #include "usbip.h"
 
 static void usage(FILE *f)

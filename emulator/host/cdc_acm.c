@@ -4,7 +4,7 @@
  * SET_CONTROL_LINE_STATE (0x22, wValue bit 0 DTR, bit 1 RTS), the
  * SERIAL_STATE notification (0x20 on the interrupt endpoint: bit 0 DCD,
  * 1 DSR, 2 break, 3 RI). */
-#include "host/cdc_acm.h"
+#include "cdc_acm.h"
 
 #include <errno.h>
 #include <stdarg.h>

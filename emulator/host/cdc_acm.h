@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "emulator/core/chardev.h"
+#include "chardev.h"
 #include "usbhost.h"
 
 #define CDC_ACM_READS 2      /* bulk IN transfers kept in flight */

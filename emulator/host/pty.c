@@ -2,7 +2,7 @@
  * (TCGETS2/TCSETS2) reads and sets any baud rate; on a pty master it
  * reaches the slave's settings, which is where the program sets them. */
 #define _GNU_SOURCE
-#include "host/pty.h"
+#include "pty.h"
 
 #include <asm/ioctls.h>
 #include <asm/termbits.h>

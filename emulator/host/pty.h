@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emulator/core/chardev.h"
+#include "chardev.h"
 #include "runner.h"
 
 #define PTY_IN_MARK 4096

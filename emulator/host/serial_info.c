@@ -1,5 +1,5 @@
 /* The USB serial's description for `photon-sim usb` (serial_info.h). */
-#include "host/serial_info.h"
+#include "serial_info.h"
 
 #include <errno.h>
 #include <stdio.h>

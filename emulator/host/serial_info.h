@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "emulator/core/chardev.h"
+#include "chardev.h"
 #include "usbhost.h"
 
 typedef struct serial_info {

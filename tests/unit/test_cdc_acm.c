@@ -7,9 +7,9 @@
  * holds its endpoints against other clients. */
 #include <errno.h>
 
-#include "emulator/core/chardev.h"
+#include "chardev.h"
 #include "harness.h"
-#include "host/cdc_acm.h"
+#include "cdc_acm.h"
 #include "usbhost.h"
 
 typedef struct cdc_fake {

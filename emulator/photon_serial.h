@@ -7,17 +7,17 @@
  * stdout, or none. Several backends may listen to one port (a pty and the
  * scenario runner). A file or stdout is a reader that has the port open
  * for the whole run (DTR up), as `cat /dev/ttyACM0 > FILE` would. */
-#ifndef PHOTON_HOST_SERIAL_H
-#define PHOTON_HOST_SERIAL_H
+#ifndef PHOTON_PHOTON_SERIAL_H
+#define PHOTON_PHOTON_SERIAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../boards/photon.h"
-#include "emulator/core/chardev.h"
-#include "host/cdc_acm.h"
-#include "host/pty.h"
+#include "photon.h"
+#include "chardev.h"
+#include "cdc_acm.h"
+#include "pty.h"
 #include "runner.h"
 
 #define SERIAL_MAX_SINKS 4

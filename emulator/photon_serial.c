@@ -1,5 +1,5 @@
 /* The Photon's serial ports as the host sees them (serial.h). */
-#include "host/serial.h"
+#include "photon_serial.h"
 
 #include <errno.h>
 #include <string.h>
