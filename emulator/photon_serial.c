@@ -112,13 +112,18 @@ void photon_serial_attach_usb(photon_serial *s, usbhost *h)
     s->acm_on = true;
 }
 
+void photon_serial_detach_usb(photon_serial *s)
+{
+    if (s->acm_on)
+        cdc_acm_free(&s->acm);
+    s->acm_on = false;
+}
+
 void photon_serial_free(photon_serial *s)
 {
     if (!s->p)
         return; /* never set up */
-    if (s->acm_on)
-        cdc_acm_free(&s->acm);
-    s->acm_on = false;
+    photon_serial_detach_usb(s);
     for (int i = 0; i < s->nptys; i++)
         serial_pty_free(s->ptys[i]);
     for (int i = 0; i < s->nsinks; i++) {

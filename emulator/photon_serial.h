@@ -46,6 +46,8 @@ int photon_serial_route(photon_serial *s, chardev *cd, runner *r, const char *wh
                         const char *link, serial_pty **pty, char *err, size_t errlen);
 /* The host's CDC-ACM driver on `h` fronts "usb" from now on. */
 void photon_serial_attach_usb(photon_serial *s, usbhost *h);
+/* The CDC-ACM driver lets go (before the USB host is freed). */
+void photon_serial_detach_usb(photon_serial *s);
 /* Backends closed and freed, USART1 let go (after the last runner_run). */
 void photon_serial_free(photon_serial *s);
 

@@ -17,8 +17,8 @@ extern const scn_step_type scn_step_wait_serial;
 extern const scn_step_type scn_step_run;
 /* scenario_usb_steps.c */
 extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_step_dfu;
-/* scenario.c */
-void scn_attach_usart1(scn *s);
+/* scenario_serial_ports.c */
+void scn_attach_serial(scn *s);
 
 const scn_step_type *const scenario_step_types[] = {
     /* device */
@@ -53,7 +53,7 @@ const scn_step_type *const scenario_step_types[] = {
 /* Set-up for every scenario (e.g. wiring a serial port to the evidence):
  * one line each, here. */
 const scn_attach_fn scenario_attach_hooks[] = {
-    scn_attach_usart1,
+    scn_attach_serial,
     NULL,
 };
 
