@@ -11,8 +11,9 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
     scn_step_release, scn_step_hold, scn_step_wait, scn_step_wait_led, scn_step_expect_led,
     scn_step_expect_flash, scn_step_expect_module, scn_step_write_flash,
     scn_step_corrupt_flash, scn_step_expect_memory, scn_step_write_memory;
-/* scenario_serial_steps.c */
-extern const scn_step_type scn_step_wait_serial;
+/* scenario_serial_steps.c, scenario_serial_io_steps.c, scenario_ymodem_step.c */
+extern const scn_step_type scn_step_wait_serial, scn_step_serial_write, scn_step_serial_line,
+    scn_step_expect_serial, scn_step_ymodem_send;
 /* scenario_step_run.c */
 extern const scn_step_type scn_step_run;
 /* scenario_usb_steps.c */
@@ -38,8 +39,12 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_corrupt_flash,
     &scn_step_expect_memory,
     &scn_step_write_memory,
-    /* serial output */
+    /* serial */
     &scn_step_wait_serial,
+    &scn_step_serial_write,
+    &scn_step_serial_line,
+    &scn_step_expect_serial,
+    &scn_step_ymodem_send,
     /* the host */
     &scn_step_run,
     /* USB */
