@@ -17,8 +17,10 @@
 #include "usbip.h"
 
 /* The port `name` ("usb" or "usart1"), set up and opened on first use;
- * NULL with a note in the report for an unknown name or when the USB host
- * cannot start. */
+ * the USB serial must be there (the scenario runs until the device's CDC
+ * function binds, within the step timeout). NULL with a note in the
+ * report for an unknown name, when the USB host cannot start, or when no
+ * USB serial appears. */
 chardev *scn_serial_port_open(scn *s, const char *name);
 /* A pty on the port for a host program (ymodem-send), made on first use. */
 serial_pty *scn_serial_pty(scn *s, const char *name);

@@ -9,6 +9,7 @@ typedef struct scn_serial {
     scn *s;
     photon_serial ps;
     bool usb_on, usb_open, usart1_open;
+    bool waiting; /* for the USB serial to appear */
     serial_pty *pty_usb, *pty_usart1;
 } scn_serial;
 
@@ -28,6 +29,10 @@ static void usb_event(void *opaque, chardev_event ev)
     scn_serial *x = opaque;
     scn_event(x->s, "USB serial: the device's CDC function %s",
               ev == CHARDEV_OPENED ? "is there (bound)" : "is gone");
+    if (ev == CHARDEV_OPENED && x->waiting) {
+        x->waiting = false;
+        scn_done(x->s);
+    }
 }
 
 static const chardev_backend_ops usb_ops = {.receive = feed_usb, .event = usb_event};
@@ -80,11 +85,28 @@ static chardev *port_of(scn *s, scn_serial *x, const char *name)
     return &x->ps.usb;
 }
 
+/* As a user waits for /dev/ttyACM0 to appear before typing: the USB
+ * serial function must be there (bound), within the step timeout. */
+static bool wait_bound(scn *s, scn_serial *x, chardev *cd)
+{
+    if (cd != &x->ps.usb || cd->connected)
+        return true;
+    x->waiting = true;
+    scn_wait r = scn_run_until(s, scn_now(s) + scn_step_timeout(s));
+    x->waiting = false;
+    if (cd->connected)
+        return true;
+    if (r != SCN_WAIT_ERROR)
+        scn_note(s, "serial: the USB serial did not appear (no CDC function on the cable: the "
+                    "device is in DFU mode, or its firmware does not run)");
+    return false;
+}
+
 chardev *scn_serial_port_open(scn *s, const char *name)
 {
     scn_serial *x = scn_get_ext(s, &serial_key);
     chardev *cd = x ? port_of(s, x, name) : NULL;
-    if (!cd)
+    if (!cd || !wait_bound(s, x, cd))
         return NULL;
     bool *open = cd == &x->ps.usb ? &x->usb_open : &x->usart1_open;
     if (!*open) {

@@ -33,7 +33,7 @@ static bool parse_ymodem(scn_args *a, scn_step *st)
     y->port = "usb";
     y->program = "sb";
     y->timeout = 120 * PS_PER_S;
-    bool ok = scn_arg_path(a, "file", true, &y->file);
+    bool ok = scn_arg_image(a, "file", true, &y->file);
     ok &= scn_arg_str(a, "port", false, &y->port);
     ok &= scn_arg_str(a, "program", false, &y->program);
     ok &= scn_arg_duration(a, "timeout", false, &y->timeout);
@@ -174,7 +174,7 @@ const scn_step_type scn_step_ymodem_send = {
     .name = "ymodem-send",
     .keys = "file port program timeout expect",
     .main_key = "file",
-    .summary = "send `file` with YMODEM by running the real `sb -k` (lrzsz; `program` to use "
+    .summary = "send `file` (a file or an image name: tinker@0.4.5) with YMODEM by running the real `sb -k` (lrzsz; `program` to use "
                "another) on a pty of `port` (usb by default), e.g. after serial-write f in "
                "listening mode; the device runs paced to the wall clock meanwhile; `expect`: "
                "success (default: exit 0) or failure; fails at `timeout` (default 120 s)",
