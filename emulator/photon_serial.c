@@ -2,6 +2,7 @@
 #include "photon_serial.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- USART1 as the frontend of "usart1" ---------------------------------- */
@@ -12,16 +13,31 @@ static void usart1_tx(void *ctx, uint8_t b)
     chardev_write(&s->usart1, &b, 1);
 }
 
+#define USART_CR1_RE (1u << 2)
+#define USART_CR1_UE (1u << 13)
+
+/* A serial line has no flow control: with the receiver off, what arrives
+ * on RX is lost, and the host's writer is never held up by it. With the
+ * receiver on, the USART takes bytes at the baud rate (queued until then;
+ * it drops what the firmware does not read in time, ORE). */
+static bool usart1_listening(const stm32_usart *u)
+{
+    return (u->cr1 & (USART_CR1_UE | USART_CR1_RE)) == (USART_CR1_UE | USART_CR1_RE);
+}
+
 static size_t usart1_can_receive(void *opaque)
 {
     stm32_usart *u = opaque;
+    if (!usart1_listening(u))
+        return SIZE_MAX;
     unsigned used = (u->rx_head + USART_RXQ - u->rx_tail) % USART_RXQ;
     return USART_RXQ - 1 - used;
 }
 
 static void usart1_receive(void *opaque, const uint8_t *buf, size_t len)
 {
-    usart_receive(opaque, buf, (unsigned)len);
+    if (usart1_listening(opaque))
+        usart_receive(opaque, buf, (unsigned)len);
 }
 
 static const chardev_frontend_ops usart1_ops = {

@@ -112,7 +112,8 @@ static void class_request(cdc_acm *a, uint8_t req, uint16_t value, const uint8_t
                     (uint8_t)len, (uint8_t)(len >> 8)};
     memcpy(x->u.setup, s, 8);
     x->u.ep = 0;
-    memcpy(x->buf, data, len);
+    if (len)
+        memcpy(x->buf, data, len);
     x->u.buf = x->buf;
     x->u.len = len;
     x->u.done = ctrl_done;
