@@ -1,5 +1,6 @@
 /* The Photon board as tables: its chip, the parts on the board with the
- * pins they are wired to, and its flash layout. */
+ * pins they are wired to (the LEDs, the buttons, the BCM43362 Wi-Fi chip on
+ * SDIO with its power on PC1 WL_REG_ON), and its flash layout. */
 #include "photon.h"
 #include "util.h"
 
@@ -42,18 +43,21 @@ bool photon_address(const char *name, uint32_t *addr)
     return stm32f205_address(name, addr);
 }
 
-/* The LEDs: which pin drives each channel (schematic). The RGB LED is a
- * common-anode part: lit while its pin is low. */
+/* The parts on the chip's pins (schematic): each pin's output drives an
+ * input of a part. The RGB LED is a common-anode part: lit while its pin
+ * is low; the Wi-Fi chip runs while WL_REG_ON is driven high. */
+static line_sink rgb_in(photon *p, int ch) { return led_input(&p->led, ch); }
+static line_sink d7_in(photon *p, int ch) { return led_input(&p->d7, ch); }
+static line_sink wl_reg_on_in(photon *p, int ch) { (void)ch; return bcm43362_reg_on_input(&p->wifi); }
+
 static const struct {
-    size_t led; /* offset of the rgb_led in photon */
-    int ch;
     const char *port;
     int pin;
-} led_pins[] = {
-    {offsetof(photon, led), 0, "GPIOA", 1},
-    {offsetof(photon, led), 1, "GPIOA", 2},
-    {offsetof(photon, led), 2, "GPIOA", 3},
-    {offsetof(photon, d7), 0, "GPIOA", 13},
+    line_sink (*input)(photon *p, int ch);
+    int ch;
+} board_pins[] = {
+    {"GPIOA", 1, rgb_in, 0},  {"GPIOA", 2, rgb_in, 1}, {"GPIOA", 3, rgb_in, 2},
+    {"GPIOA", 13, d7_in, 0}, {"GPIOC", 1, wl_reg_on_in, 0},
 };
 
 void photon_setup_button(photon *p, bool pressed)
@@ -110,13 +114,21 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
 
     led_init(&p->led, m, "rgb", 3, true);
     led_init(&p->d7, m, "d7", 1, false);
-    int e = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(led_pins) && !e; i++) {
-        device *port = stm32f205_device(&p->soc, led_pins[i].port);
-        rgb_led *led = (rgb_led *)((char *)p + led_pins[i].led);
-        line *pin = port ? device_line_out(port, "pin", led_pins[i].pin) : NULL;
-        e = !pin || line_connect(pin, led_input(led, led_pins[i].ch));
+    if (bcm43362_init(&p->wifi, m, cfg->air)) {
+        snprintf(err, errlen, "out of memory");
+        photon_free(p);
+        return NULL;
     }
+    int e = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(board_pins) && !e; i++) {
+        device *port = stm32f205_device(&p->soc, board_pins[i].port);
+        line *pin = port ? device_line_out(port, "pin", board_pins[i].pin) : NULL;
+        e = !pin || line_connect(pin, board_pins[i].input(p, board_pins[i].ch));
+    }
+    /* the Wi-Fi chip is the card on SDIO, its interrupt on DAT1 */
+    p->soc.sdio.card_ops = &bcm43362_card_ops;
+    p->soc.sdio.card = &p->wifi;
+    e |= line_connect(&p->wifi.host_irq, device_line_in(&p->soc.sdio.dev, "card_irq", 0));
     line_init(&p->setup, "SETUP", LINE_FLOAT);
     line_init(&p->reset, "RESET", LINE_FLOAT);
     e |= line_connect(&p->setup, device_line_in(&p->soc.gpio[PORT_C].dev, "ext", 7));
@@ -179,6 +191,7 @@ void photon_free(photon *p)
 {
     if (!p)
         return;
+    bcm43362_free(&p->wifi);
     led_free(&p->led);
     led_free(&p->d7);
     stm32f205_free(&p->soc);

@@ -8,6 +8,8 @@
 
 #include "led.h"
 #include "machine.h"
+#include "bcm43362.h"
+#include "radio.h"
 #include "stm32f205.h"
 
 #define PHOTON_HSE_HZ 26000000u
@@ -36,11 +38,13 @@ bool photon_address(const char *name, uint32_t *addr);
 typedef struct photon_config {
     uint64_t seed;
     bool fast_flash; /* erase/program without their datasheet time */
+    radio *air;      /* the access points around the board (shared), or NULL */
 } photon_config;
 
 typedef struct photon {
     stm32f205 soc;
     machine *m;    /* soc.m */
+    bcm43362 wifi; /* on SDIO, WL_REG_ON = PC1 */
     rgb_led led;   /* the RGB LED: PA1 red, PA2 green, PA3 blue (TIM2 CH2-4) */
     rgb_led d7;    /* the small blue LED on D7 (PA13) */
     line setup;    /* the SETUP button: pulls PC7 low while pressed */

@@ -288,6 +288,12 @@ static const struct {
     {"SYSCFG", "exti_sync", 0, "EXTI", "sync", 0, 16},
     {"RTC", "alarm", 0, "EXTI", "line", 17, 1},
     {"RTC", "wakeup", 0, "EXTI", "line", 22, 1},
+    /* DMA requests, "req"/"end"[stream * 8 + channel] (RM0033 table 23):
+     * SDIO on DMA2 stream 3 or 6, channel 4 */
+    {"SDIO", "dma", 0, "DMA2", "req", 3 * 8 + 4, 1},
+    {"SDIO", "dma", 0, "DMA2", "req", 6 * 8 + 4, 1},
+    {"SDIO", "dma_end", 0, "DMA2", "end", 3 * 8 + 4, 1},
+    {"SDIO", "dma_end", 0, "DMA2", "end", 6 * 8 + 4, 1},
 };
 
 /* Timer channels on pins by alternate function (datasheet table 9): the

@@ -10,6 +10,9 @@
 #include "photon.h"
 #include "statefile.h"
 
+/* The access point around a device when none is configured. */
+#define RADIO_DEFAULT_SSID "photon-sim"
+
 typedef struct session_opts {
     const char *state_path; /* NULL: the default location */
     bool fresh;             /* start from an erased device, ignore the file */
@@ -18,6 +21,7 @@ typedef struct session_opts {
     const char *device_id;  /* 24 hex digits, or NULL */
     bool fast_flash;
     bool no_battery; /* start with a true power-on: the backup domain is lost */
+    radio *air;      /* the access points around; NULL: one default open AP */
 } session_opts;
 
 typedef struct session {
@@ -28,6 +32,7 @@ typedef struct session {
     bool existed; /* the state file was there */
     bool battery; /* restore the battery-backed domain at power-on */
     statefile kept; /* the state file as read: what the battery kept */
+    radio own_air;  /* when the caller gives none */
 } session;
 
 int session_open(session *s, const session_opts *o, char *err, size_t errlen);

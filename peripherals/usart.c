@@ -128,17 +128,26 @@ static void rx_arm(stm32_usart *u)
     chardev_input_ready(&u->serial);
 }
 
+/* A serial line has no flow control: with the receiver off, what arrives
+ * on RX is lost, and the host's writer is never held up by it. With the
+ * receiver on, the USART takes a byte a character time (the rest waits in
+ * the port); what the firmware does not read in time is lost (ORE). */
 static size_t rx_can(void *opaque)
 {
     stm32_usart *u = opaque;
-    return !u->rx_pending && rx_enabled(u) ? 1 : 0;
+    if (!rx_enabled(u))
+        return SIZE_MAX;
+    return u->rx_pending ? 0 : 1;
 }
 
 static void rx_take(void *opaque, const uint8_t *buf, size_t len)
 {
     stm32_usart *u = opaque;
-    (void)len; /* rx_can allows one */
-    u->rx_byte = buf[0];
+    if (!rx_enabled(u)) {
+        u->rx_lost += len;
+        return;
+    }
+    u->rx_byte = buf[0]; /* rx_can allows one */
     u->rx_pending = true;
     rx_arm(u);
 }

@@ -23,7 +23,7 @@ typedef struct stm32_usart {
     uint8_t rx_byte;
     line irq;
     chardev serial; /* the TX and RX pins */
-    uint64_t tx_bytes, rx_bytes;
+    uint64_t tx_bytes, rx_bytes, rx_lost;
 } stm32_usart;
 
 extern const device_class usart_class;

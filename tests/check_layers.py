@@ -34,7 +34,9 @@ LAYERS = {
 # Names and addresses of a particular chip or board, not allowed in the core.
 CORE_FORBIDDEN = re.compile(r"stm32|photon|particle|f205|f2xx|bcm43|rm0033|wiced", re.I)
 # Hex literals in the STM32 memory map: flash, system memory, SRAM,
-# peripherals (the Cortex-M's own 0xE0000000 region is architectural).
+# peripherals (the Cortex-M's own 0xE0000000 region, and the boundaries of
+# the ARMv7-M default memory map, multiples of 0x20000000, are
+# architectural).
 CHIP_ADDRESS = re.compile(r"\b0x(08[0-9a-f]{6}|1fff[0-9a-f]{4}|200[0-9a-f]{5}|4[0-9a-f]{7}|5[0-9a-f]{7})u?\b", re.I)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
@@ -71,10 +73,12 @@ def main():
                         # else: a system or library header
                 if folder == "emulator/core":
                     code = line
-                    for pat, what in ((CORE_FORBIDDEN, "a chip or board name"), (CHIP_ADDRESS, "a chip address")):
-                        hit = pat.search(code)
-                        if hit:
-                            errors.append(f"{rel}:{no}: {what} in the core: {hit.group(0)}")
+                    hit = CORE_FORBIDDEN.search(code)
+                    if hit:
+                        errors.append(f"{rel}:{no}: a chip or board name in the core: {hit.group(0)}")
+                    for hit in CHIP_ADDRESS.finditer(code):
+                        if int(hit.group(1), 16) % 0x20000000:
+                            errors.append(f"{rel}:{no}: a chip address in the core: {hit.group(0)}")
     for e in errors:
         print(e)
     if errors:

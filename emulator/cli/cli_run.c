@@ -10,8 +10,9 @@
 #include "cli.h"
 #include "gdbstub.h"
 #include "module.h"
+#include "photon_serial.h"
 #include "run_options.h"
-#include "serial_file.h"
+#include "serial_info.h"
 #include "usbip.h"
 #include "world.h"
 
@@ -26,7 +27,8 @@ typedef struct run_ctx {
     clock_event release_setup;
     /* outputs and services, closed at the end */
     FILE *logf, *ledf, *tracef;
-    serial_file usart1; /* USART1's TX pin to stdout or a file */
+    photon_serial ser;  /* USART1 and the USB serial, routed */
+    serial_info info;   /* the USB serial described for `photon-sim usb` */
     gdbstub *gdb;
     usb_link *usb;
     view *view;
@@ -101,7 +103,7 @@ static FILE *open_out(const char *path, char *err, size_t errlen)
     return f;
 }
 
-/* Logs, the LED trace, USART1, execution traces. */
+/* Logs, the LED trace, execution traces. */
 static int open_outputs(run_ctx *r, char *err, size_t errlen)
 {
     run_opts *o = &r->o;
@@ -117,8 +119,6 @@ static int open_outputs(run_ctx *r, char *err, size_t errlen)
             return -1;
         led_set_trace(&p->led, r->ledf);
     }
-    if (serial_file_open(&r->usart1, &p->soc.usart[1].serial, o->usart, err, errlen))
-        return -1;
     if (tracer_active(&o->tr)) {
         if (o->trace_file && !(r->tracef = open_out(o->trace_file, err, errlen)))
             return -1;
@@ -162,7 +162,50 @@ static int start_gdb(run_ctx *r, char *err, size_t errlen)
     return gdbstub_listen(r->gdb, spec, err, errlen);
 }
 
-/* USB/IP, the window. */
+/* USART1's route, the USB cable with its host, the CDC-ACM driver, the USB
+ * serial's route and the USB/IP server. Prints the ptys. */
+static int start_ports(run_ctx *r, char *err, size_t errlen)
+{
+    run_opts *o = &r->o;
+    runner *rn = &r->w.r;
+    photon *p = r->s->p;
+    char msg[1024];
+    serial_pty *pty;
+    int n = snprintf(err, errlen, "--usart1: ");
+    if (photon_serial_route(&r->ser, r->ser.usart1, rn, o->usart, NULL, &pty, err + n,
+                            errlen - n))
+        return -1;
+    err[0] = '\0';
+    if (pty)
+        printf("USART1: %s\n", serial_pty_path(pty));
+    if (o->no_usb)
+        return 0;
+    usb_link_opts uo = {.bind = o->usbip_bind, .port = o->usbip_port,
+                        .announce = !o->quiet && o->usbip_port >= 0};
+    if (!(r->usb = usb_link_start(rn, p->m, &p->soc.otg.port, &uo, err, errlen)))
+        return -1;
+    if (!strcmp(o->usb_serial, "none"))
+        return 0;
+    photon_serial_attach_usb(&r->ser, &r->usb->host);
+    n = snprintf(err, errlen, "--usb-serial: ");
+    if (photon_serial_route(&r->ser, &r->ser.usb, rn, o->usb_serial, o->serial_link, &pty,
+                            err + n, errlen - n))
+        return -1;
+    err[0] = '\0';
+    if (pty && o->usbip_port >= 0 &&
+        serial_info_start(&r->info, &r->ser.usb, &r->usb->host, usb_link_port(r->usb),
+                          serial_pty_path(pty), msg, sizeof(msg)))
+        fprintf(stderr, "photon-sim run: %s (`photon-sim usb` will not list the serial port)\n",
+                msg);
+    if (pty && o->serial_link)
+        printf("USB serial: %s (link %s)\n", serial_pty_path(pty), o->serial_link);
+    else if (pty)
+        printf("USB serial: %s\n", serial_pty_path(pty));
+    fflush(stdout);
+    return 0;
+}
+
+/* The ports, the window. */
 static int start_services(run_ctx *r, char *err, size_t errlen)
 {
     run_opts *o = &r->o;
@@ -171,12 +214,8 @@ static int start_services(run_ctx *r, char *err, size_t errlen)
     rn->speed = o->speed;
     if (o->realtime)
         rn->slice_ps = 10 * PS_PER_MS;
-    if (o->usbip_port >= 0) {
-        photon *p = r->s->p;
-        usb_link_opts uo = {.bind = o->usbip_bind, .port = o->usbip_port, .announce = !o->quiet};
-        if (!(r->usb = usb_link_start(rn, p->m, &p->soc.otg.port, &uo, err, errlen)))
-            return -1;
-    }
+    if (start_ports(r, err, errlen))
+        return -1;
     return view_start(&r->view, &o->vo, r->s, rn, o->until || o->timeout >= 0, err, errlen);
 }
 
@@ -229,6 +268,7 @@ static int run(run_ctx *r, char *err, size_t errlen)
         return EXIT_USAGE;
     photon *p = r->s->p;
     machine *m = p->m;
+    photon_serial_init(&r->ser, p);
     ledc_listen(&r->s->pattern, on_pattern, r);
     machine_add_reset_hook(m, on_reset, r);
     clock_event_init(&r->release_setup, "setup-release", release_setup, r);
@@ -264,6 +304,8 @@ static int run(run_ctx *r, char *err, size_t errlen)
 static void close_all(run_ctx *r, int rc)
 {
     view_free(r->view);
+    serial_info_stop(&r->info);
+    photon_serial_free(&r->ser);
     usb_link_free(r->usb);
     if (r->gdb) {
         gdbstub_finish(r->gdb, rc);
@@ -274,7 +316,6 @@ static void close_all(run_ctx *r, int rc)
         fclose(r->tracef);
     if (r->ledf)
         fclose(r->ledf);
-    serial_file_close(&r->usart1);
     world_close(&r->w);
     if (r->logf)
         fclose(r->logf);

@@ -52,8 +52,18 @@ void run_usage(FILE *f)
 "                       with --timeout or --until-led, or without a terminal)\n"
 "  --speed X            with --realtime: X times real time\n"
 "\n"
-"usb:\n"
-"  --usbip [PORT]       plug the USB cable into a host and export the device\n"
+"usb (the cable is plugged into an emulated host, as into a PC):\n"
+"  --usb-serial WHERE   the Photon's USB serial (CDC ACM, when Device OS runs):\n"
+"                       pty (default: a pseudo-terminal, its path printed as\n"
+"                       \"USB serial: /dev/pts/N\"; it stays across resets and\n"
+"                       DFU mode; baud rates set on it reach the firmware,\n"
+"                       14400 = DFU mode, 28800 = listening mode), stdout, a\n"
+"                       file (both keep the port open: DTR set), or none (the\n"
+"                       serial interfaces stay free for USB/IP clients)\n"
+"  --serial-link PATH   a symlink PATH to the USB serial pty (replaced if it is\n"
+"                       a symlink already)\n"
+"  --no-usb             leave the USB cable unplugged\n"
+"  --usbip [PORT]       also export the device over USB/IP\n"
 "                       over USB/IP on 127.0.0.1:PORT (default 3240; 0: any\n"
 "                       free port, printed); `photon-sim usb -- dfu-util ...`\n"
 "                       or `usbip attach -r 127.0.0.1 -b 1-1` reach it. While a\n"
@@ -61,9 +71,17 @@ void run_usage(FILE *f)
 "                       wall clock\n"
 "  --usbip-bind ADDR    listen on ADDR instead of 127.0.0.1\n"
 "\n"
+"wi-fi:\n"
+"  --wifi-ap SPEC       an access point around the device (repeatable):\n"
+"                       ssid=NAME[,security=open|wep|wpa|wpa2][,password=PW]\n"
+"                       [,rssi=DBM][,channel=1-14][,bssid=MAC]; a password\n"
+"                       alone means wpa2. Without any: one open network\n"
+"                       \"" RADIO_DEFAULT_SSID "\", so that scans find something\n"
+"\n"
 "output:\n"
 "  --led-trace FILE     write every LED change as ms,r,g,b\n"
-"  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, or a file\n"
+"  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, pty (its\n"
+"                       path printed as \"USART1: /dev/pts/N\"), or a file\n"
 "  --log CATS           diagnostics: %s\n"
 "  --log-file FILE      diagnostics to FILE instead of stderr\n"
 "  -q, --quiet          print only the result\n"
@@ -116,7 +134,8 @@ static double parse_seconds(const char *s, const char *opt, bool *ok)
 
 enum {
     OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
-    OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE,
+    OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
+    OPT_NO_USB, OPT_WIFI_AP,
 };
 
 static const struct option opts[] = {
@@ -132,6 +151,9 @@ static const struct option opts[] = {
     {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
     {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
     {"usbip", optional_argument, 0, OPT_USBIP}, {"usbip-bind", required_argument, 0, OPT_USBIP_BIND},
+    {"usb-serial", required_argument, 0, OPT_USB_SERIAL},
+    {"serial-link", required_argument, 0, OPT_SERIAL_LINK}, {"no-usb", no_argument, 0, OPT_NO_USB},
+    {"wifi-ap", required_argument, 0, OPT_WIFI_AP},
     {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
     {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
     {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
@@ -212,6 +234,18 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
             return EXIT_USAGE;
         break;
     case OPT_USBIP_BIND: o->usbip_bind = optarg; break;
+    case OPT_USB_SERIAL: o->usb_serial = optarg; break;
+    case OPT_SERIAL_LINK: o->serial_link = optarg; break;
+    case OPT_NO_USB: o->no_usb = true; break;
+    case OPT_WIFI_AP: {
+        radio_ap ap;
+        if (radio_parse_ap(optarg, &ap, err, sizeof(err)) ||
+            radio_set_ap(&o->air, &ap, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: --wifi-ap: %s\n", err);
+            return EXIT_USAGE;
+        }
+        break;
+    }
     case 'q': o->quiet = true; break;
     case 'Z': o->stats = true; break;
     case 'W': o->vo.headless = true; break;
@@ -250,6 +284,8 @@ int run_parse(int argc, char **argv, run_opts *o)
     o->usart = "stdout";
     o->logmask = LOG_INFO;
     o->usbip_port = -1;
+    o->usb_serial = "pty";
+    radio_init(&o->air);
     view_opts_init(&o->vo);
     tracer_init(&o->tr);
     bool ok = true;
@@ -268,6 +304,14 @@ int run_parse(int argc, char **argv, run_opts *o)
     }
     if (o->speed <= 0)
         o->speed = 1;
+    if (o->no_usb && o->usbip_port >= 0) {
+        fprintf(stderr, "photon-sim run: --no-usb and --usbip contradict each other\n");
+        return EXIT_USAGE;
+    }
+    if (o->serial_link && (o->no_usb || strcmp(o->usb_serial, "pty"))) {
+        fprintf(stderr, "photon-sim run: --serial-link needs the USB serial on a pty\n");
+        return EXIT_USAGE;
+    }
     char err[1024];
     if (!view_opts_check(&o->vo, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
@@ -278,6 +322,8 @@ int run_parse(int argc, char **argv, run_opts *o)
         return EXIT_OK;
     }
     o->vo.quiet = o->quiet;
+    radio_add_default(&o->air, RADIO_DEFAULT_SSID);
+    o->so.air = &o->air;
     /* An open-ended run on a terminal is for watching: pace it. */
     if (!o->fast && o->timeout < 0 && !o->until && isatty(STDOUT_FILENO))
         o->realtime = true;

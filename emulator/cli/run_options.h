@@ -27,6 +27,9 @@ typedef struct run_opts {
     unsigned logmask;
     int usbip_port; /* < 0: no USB/IP */
     const char *usbip_bind;
+    const char *usb_serial, *serial_link; /* where the USB serial goes */
+    bool no_usb;    /* the cable unplugged */
+    radio air;      /* the access points around the device */
     view_opts vo;
     bool print_layout;
     const char *gdb_spec; /* [NAME=][ADDR:]PORT */

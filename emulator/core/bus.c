@@ -31,8 +31,24 @@ static bus_ram *map(bus *b, const char *name, uint32_t base, uint32_t size, uint
         return NULL;
     if (uc_mem_map_ptr(b->m->uc, base, size, (uint32_t)prot, host) != UC_ERR_OK)
         return NULL;
+    /* Without UC_PROT_WRITE, uc_mem_map_ptr checks permissions only on
+     * Unicorn's slow store path, which 2.1 leaves after the first store to
+     * a 1 KB page. uc_mem_protect also marks the region read-only inside
+     * QEMU: every store then takes the slow path, calls the write-protect
+     * hook and is discarded, on every version. */
+    if (!(prot & UC_PROT_WRITE) &&
+        uc_mem_protect(b->m->uc, base, size, (uint32_t)prot) != UC_ERR_OK) {
+        uc_mem_unmap(b->m->uc, base, size);
+        return NULL;
+    }
     bus_ram *r = &b->ram[b->nram++];
-    *r = (bus_ram){.name = name, .base = base, .size = size, .host = host, .alias_of = -1};
+    *r = (bus_ram){.name = name, .base = base, .size = size, .host = host, .prot = prot,
+                   .alias_of = -1};
+    if (core_update_memory_hooks(b->m)) {
+        b->nram--;
+        uc_mem_unmap(b->m->uc, base, size);
+        return NULL;
+    }
     return r;
 }
 
@@ -405,6 +421,16 @@ bool bus_read_mem(bus *b, uint32_t addr, void *buf, uint32_t len)
 bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len)
 {
     return bus_copy(b, addr, (uint8_t *)buf, len, true);
+}
+
+bool bus_master_can_access(bus *b, uint32_t addr, unsigned size, bool write)
+{
+    for (int i = 0; i < b->nram; i++) {
+        bus_ram *r = &b->ram[i];
+        if (addr >= r->base && (uint64_t)addr + size <= (uint64_t)r->base + r->size)
+            return (r->prot & (write ? UC_PROT_WRITE : UC_PROT_READ)) != 0;
+    }
+    return bus_device_at(b, addr) != NULL || bitband_at(b, addr) != NULL;
 }
 
 void device_unimp(device *d, uint32_t off, bool is_write, uint32_t val)

@@ -39,6 +39,7 @@ typedef struct bus_ram {
     const uint32_t *sectors; /* erase sectors: start offsets, ascending */
     int nsectors;
     uint64_t exec;        /* sectors code was translated from (MEM_CODE) */
+    int prot;             /* UC_PROT_* */
 } bus_ram;
 
 typedef struct bus_bitband {
@@ -63,7 +64,8 @@ typedef struct bus {
 void bus_init(bus *b, struct machine *m);
 void bus_free(bus *b);
 
-/* Map host memory; prot is UC_PROT_*. */
+/* Map host memory; prot is UC_PROT_*. A CPU store to a region without
+ * UC_PROT_WRITE never lands: it goes to the write-protect hook. */
 int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot);
 /* A named region the bus allocates (page-aligned, filled with `fill`).
  * Returns it, or NULL. */
@@ -100,6 +102,9 @@ void bus_write(bus *b, uint32_t addr, uint32_t val, unsigned size);
  * Returns false if any byte is unmapped. */
 bool bus_read_mem(bus *b, uint32_t addr, void *buf, uint32_t len);
 bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len);
+/* Whether a bus master other than the CPU (DMA) can read or write `size`
+ * bytes at `addr`: memory that allows it, or a modelled peripheral. */
+bool bus_master_can_access(bus *b, uint32_t addr, unsigned size, bool write);
 
 /* Models call this when a read had a side effect or depended on time, so
  * the idle detector does not skip a loop that is waiting on it. */

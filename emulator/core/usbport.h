@@ -4,7 +4,7 @@
  * the device answers each with a handshake (ACK, NAK, STALL).
  *
  * The device model (peripherals/otg.c) implements usb_device_ops; the host
- * (emulator/usbhost.c) sets the callbacks through which the device tells it
+ * (emulator/host/usbhost.c) sets the callbacks through which the device tells it
  * that the pull-up changed or that an endpoint may now accept a transaction
  * it NAKed before (so the host retries on events, never by polling). */
 #ifndef CORE_USBPORT_H

@@ -19,6 +19,20 @@ bool runner_interrupted(void)
     return interrupted != 0;
 }
 
+void runner_trap_signals(runner_signals *saved)
+{
+    struct sigaction sa = {0}; /* no SA_RESTART: blocking calls return */
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &saved->old_int);
+    sigaction(SIGTERM, &sa, &saved->old_term);
+}
+
+void runner_untrap_signals(const runner_signals *saved)
+{
+    sigaction(SIGINT, &saved->old_int, NULL);
+    sigaction(SIGTERM, &saved->old_term, NULL);
+}
+
 double wall_seconds(void)
 {
     struct timespec t;
@@ -53,6 +67,59 @@ void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx
         r->pollers[r->npollers].ctx = ctx;
         r->npollers++;
     }
+}
+
+void runner_remove_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx)
+{
+    for (int i = 0; i < r->npollers; i++) {
+        if (r->pollers[i].poll != poll || r->pollers[i].ctx != ctx)
+            continue;
+        memmove(&r->pollers[i], &r->pollers[i + 1],
+                (size_t)(r->npollers - i - 1) * sizeof(r->pollers[0]));
+        r->npollers--;
+        return;
+    }
+}
+
+#define PACED_SLICE_PS PS_PER_MS
+#define PACE_MAX_WAIT_MS 50
+
+void runner_pace_rebase(runner *r)
+{
+    r->pace_wall0 = wall_seconds();
+    r->pace_virt0 = runner_now(r);
+}
+
+void runner_pace_hold(runner *r, bool on)
+{
+    if (on && r->pace_holds++ == 0) {
+        r->pace_lead = 0;
+        runner_pace_rebase(r);
+        if (r->nm)
+            log_msg(&r->m[0]->log, LOG_USB, "host-paced time on");
+    } else if (!on && r->pace_holds > 0 && --r->pace_holds == 0) {
+        if (r->nm)
+            log_msg(&r->m[0]->log, LOG_USB, "host-paced time off");
+    }
+}
+
+void runner_pace_lead(runner *r, double seconds)
+{
+    r->pace_lead = seconds;
+    runner_pace_rebase(r);
+}
+
+/* How long to wait (ms) before virtual time may go on (host pacing). */
+static int pace_wait(runner *r)
+{
+    if (!r->pace_holds)
+        return 0;
+    double ahead = (double)(runner_now(r) - r->pace_virt0) / PS_PER_S -
+                   (wall_seconds() - r->pace_wall0) - r->pace_lead;
+    if (ahead <= 0)
+        return 0;
+    int ms = (int)(ahead * 1000) + 1;
+    return ms > PACE_MAX_WAIT_MS ? PACE_MAX_WAIT_MS : ms;
 }
 
 /* Every poller gets what is left of the time the runner may wait, so
@@ -91,10 +158,8 @@ static stop_reason run_slice(runner *r, uint64_t until)
 
 stop_reason runner_run(runner *r, uint64_t deadline)
 {
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    runner_signals saved;
+    runner_trap_signals(&saved);
     r->stop = false;
     r->wall0 = wall_seconds();
     r->virt0 = runner_now(r);
@@ -111,7 +176,8 @@ stop_reason runner_run(runner *r, uint64_t deadline)
             why = STOP_DEADLINE;
             break;
         }
-        uint64_t until = deadline - now < r->slice_ps ? deadline : now + r->slice_ps;
+        uint64_t slice = r->pace_holds ? PACED_SLICE_PS : r->slice_ps;
+        uint64_t until = deadline - now < slice ? deadline : now + slice;
         why = run_slice(r, until);
         if (why == STOP_ERROR)
             break;
@@ -122,7 +188,12 @@ stop_reason runner_run(runner *r, uint64_t deadline)
             double a = ahead(r);
             wait = a > 0 ? (int)(a * 1000) : 0;
         }
+        int pw = pace_wait(r);
+        if (pw > wait)
+            wait = pw;
         bool busy = poll_all(r, wait);
+        while (!busy && !interrupted && !r->stop && (pw = pace_wait(r)) > 0)
+            busy = poll_all(r, pw); /* host pacing: virtual time waits for the wall clock */
         if (r->realtime && !busy) {
             double a = ahead(r);
             if (a > 0)
@@ -133,7 +204,6 @@ stop_reason runner_run(runner *r, uint64_t deadline)
     }
     if (interrupted)
         why = STOP_REQUEST;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    runner_untrap_signals(&saved);
     return why;
 }

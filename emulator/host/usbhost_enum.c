@@ -243,6 +243,7 @@ void uh_enum_next(usbhost *h, int step)
             r->status = 0;
             if (r->done)
                 r->done(r);
+            uh_notify(h, USBH_RESET_DONE);
         } else {
             uh_notify(h, USBH_ATTACHED);
         }

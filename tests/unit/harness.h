@@ -26,6 +26,7 @@ machine *th_machine(void);
 #define EXTI_BASE stm32f205_base("EXTI")
 #define SYSCFG_BASE stm32f205_base("SYSCFG")
 #define DMA2_BASE stm32f205_base("DMA2")
+#define SDIO_BASE stm32f205_base("SDIO")
 #define RNG_BASE stm32f205_base("RNG")
 #define FLASHIF_BASE stm32f205_base("FLASH")
 #define OTG_HS_BASE stm32f205_base("OTG_HS")
