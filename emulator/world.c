@@ -29,6 +29,7 @@ void world_init(world *w)
 {
     memset(w, 0, sizeof(*w));
     runner_init(&w->r);
+    radio_init(&w->air);
     runner_add_poller(&w->r, save_after_resets, w);
 }
 
@@ -64,7 +65,12 @@ world_device *world_add(world *w, const char *name, const session_opts *o, char 
         return NULL;
     }
     snprintf(d->name, sizeof(d->name), "%s", name);
-    if (session_open(&d->s, o, err, errlen)) {
+    session_opts so = *o;
+    if (!so.air) {
+        radio_add_default(&w->air, RADIO_DEFAULT_SSID);
+        so.air = &w->air;
+    }
+    if (session_open(&d->s, &so, err, errlen)) {
         free(d);
         return NULL;
     }

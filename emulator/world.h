@@ -2,7 +2,9 @@
  * virtual-time line (a runner advances their machines slice by slice).
  * Host services attach to a device by its name (`--gdb photon2=3334`);
  * each device keeps its own state file, written after every reset of its
- * chip, as a real board keeps its flash. */
+ * chip, as a real board keeps its flash. The devices share one radio
+ * environment (the access points around them) unless a device is given
+ * its own. */
 #ifndef PHOTON_WORLD_H
 #define PHOTON_WORLD_H
 
@@ -23,13 +25,16 @@ typedef struct world_device {
 
 typedef struct world {
     runner r;
+    radio air; /* the access points around the devices */
     world_device *dev[WORLD_MAX_DEVICES];
     int ndev;
 } world;
 
 void world_init(world *w);
 /* A new device named `name` (letters, digits, '-', '_'), opened from its
- * state file as session_open does. Returns it, or NULL with a message. */
+ * state file as session_open does; without o->air it is in the world's
+ * air (one open access point, RADIO_DEFAULT_SSID, unless the caller set
+ * others in w->air first). Returns it, or NULL with a message. */
 world_device *world_add(world *w, const char *name, const session_opts *o, char *err,
                         size_t errlen);
 /* A device by name; NULL for the first one. NULL if there is none. */

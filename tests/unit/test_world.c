@@ -1,7 +1,8 @@
 /* The world: two Photons from the same board table in one process, side by
  * side on one virtual time line for a few seconds. Each has its own device
  * ID and its own LED: the one whose SETUP button is held from power-on
- * ends in DFU mode (blinking yellow), the other boots Device OS. */
+ * ends in DFU mode (blinking yellow), the other boots Device OS. Both are
+ * in the world's one radio environment. */
 #include "harness.h"
 #include "images.h"
 #include "world.h"
@@ -52,6 +53,11 @@ static void two_photons_side_by_side(void **state)
     assert_ptr_equal(which, a);
     assert_null(world_service_arg(&w, "photon9=1", &which, err, sizeof(err)));
 
+    /* one air around both Wi-Fi chips, with the default access point */
+    assert_ptr_equal(a->s.p->wifi.air, &w.air);
+    assert_ptr_equal(b->s.p->wifi.air, &w.air);
+    assert_int_equal(w.air.n, 1);
+    assert_string_equal(w.air.ap[0].ssid, RADIO_DEFAULT_SSID);
     char ida[25], idb[25];
     assert_string_not_equal(photon_device_id(a->s.p, ida), photon_device_id(b->s.p, idb));
 
