@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 
 typedef struct info {
     char tty[256], vendor[16], product[16], serial[128], manufacturer[128], product_name[128];
@@ -50,7 +51,7 @@ static bool read_info(const char *path, info *in)
                     {"serial", in->serial, sizeof(in->serial)},
                     {"manufacturer", in->manufacturer, sizeof(in->manufacturer)},
                     {"product_name", in->product_name, sizeof(in->product_name)}};
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
             if (!strcmp(line, keys[i].key))
                 snprintf(keys[i].dst, keys[i].n, "%s", v);
         if (!strcmp(line, "bound"))

@@ -15,17 +15,12 @@
 
 enum { REQ_SET_LINE_CODING = 0x20, REQ_SET_CONTROL_LINE_STATE = 0x22, NOTIFY_SERIAL_STATE = 0x20 };
 
-static machine *M(cdc_acm *a)
-{
-    return a->h->m;
-}
-
 static void start_reads(cdc_acm *a);
 
 
 __attribute__((format(printf, 2, 3))) static void log_at(cdc_acm *a, const char *fmt, ...)
 {
-    logger *l = &M(a)->log;
+    logger *l = &a->h->m->log;
     if (!log_on(l, LOG_USB))
         return;
     char msg[256];
@@ -33,7 +28,7 @@ __attribute__((format(printf, 2, 3))) static void log_at(cdc_acm *a, const char 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    log_msg(l, LOG_USB, "[%.3f ms] cdc-acm: %s", (double)machine_now(M(a)) / PS_PER_MS, msg);
+    log_msg(l, LOG_USB, "[%.3f ms] cdc-acm: %s", (double)machine_now(a->h->m) / PS_PER_MS, msg);
 }
 static void kick_ctrl(cdc_acm *a);
 
@@ -390,7 +385,7 @@ void cdc_acm_init(cdc_acm *a, usbhost *h, chardev *cd)
     cdc_acm_urb *all[3 + CDC_ACM_READS] = {&a->ctrl, &a->tx, &a->notify};
     for (int i = 0; i < CDC_ACM_READS; i++)
         all[3 + i] = &a->rx[i];
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
         all[i]->a = a;
         all[i]->u.ctx = all[i];
     }

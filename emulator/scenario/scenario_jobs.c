@@ -1,6 +1,7 @@
 #include "scenario_jobs.h"
 
 #include "runner.h"
+#include "util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -107,7 +108,7 @@ static void child(scenario *sc, const scn_run_opts *o, job *j)
 static void close_job(job *j)
 {
     FILE **f[] = {&j->out, &j->res, &j->trace, &j->log};
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
         if (*f[i])
             fclose(*f[i]);
         *f[i] = NULL;

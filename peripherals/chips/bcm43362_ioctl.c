@@ -18,6 +18,7 @@
  * ("bss" up/down) and the passphrase (WLC_SET_WSEC_PMK). A GET of a value
  * never set reads as zeros. Replies take BCM_IOCTL_PS of chip time. */
 #include "bcm43362_internal.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static const struct {
 
 static const char *ioctl_name(uint32_t cmd)
 {
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
         if (names[i].cmd == cmd)
             return names[i].name;
     return NULL;
