@@ -30,7 +30,7 @@ typedef struct fx {
     int listener;
     int nevents;
     char ev_name[FX_MAX_EVENTS][72];
-    char ev_data[FX_MAX_EVENTS][700];
+    char ev_data[FX_MAX_EVENTS][4096];
     char ev_core[FX_MAX_EVENTS][25];
 } fx;
 
