@@ -16,5 +16,6 @@ int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_usb(int argc, char **argv);
+int cmd_cloud(int argc, char **argv);
 
 #endif

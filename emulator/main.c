@@ -15,6 +15,7 @@ static const cli_command commands[] = {
     {"inspect", "show module headers of images, or of a device's flash", cmd_inspect},
     {"scenario", "run scenario files (YAML): drive the device, check what it does", cmd_scenario},
     {"usb", "run a host USB tool (dfu-util) against a running simulator", cmd_usb},
+    {"cloud", "a local Particle cloud: device server, REST API, its own small CLI", cmd_cloud},
 };
 
 static void usage(FILE *f)

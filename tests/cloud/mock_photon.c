@@ -15,14 +15,37 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+
 #include "mock_device.h"
+
+/* The device's own key, kept in a file so that the cloud recognises the
+ * device across runs (as a real Photon keeps it in its DCT). */
+static int device_key(mock_device *d, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+        if (!k)
+            return -1;
+        EVP_PKEY_free(d->key);
+        d->key = k;
+        return 0;
+    }
+    f = fopen(path, "wb");
+    int ok = f && PEM_write_PrivateKey(f, d->key, NULL, NULL, 0, NULL, NULL) == 1;
+    if (f)
+        fclose(f);
+    return ok ? 0 : -1;
+}
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mock-photon --server-key PEM --port N [--id HEX24] [--v15] [--no-fast]\n"
                "  [--drop IDX]... [--verdict R] [--no-verdict] [--refuse-copy] [--refuse-updates]\n"
                "  [--system2 VERSION] [--garbage] [--half-handshake] [--exit-after-ota]\n"
-               "  [--publish NAME=DATA]\n");
+               "  [--publish NAME=DATA] [--key PEM]\n");
 }
 
 int main(int argc, char **argv)
@@ -33,8 +56,8 @@ int main(int argc, char **argv)
         {"verdict", 1, 0, 'r'}, {"no-verdict", 0, 0, 'N'}, {"refuse-copy", 0, 0, 'C'},
         {"refuse-updates", 0, 0, 'U'}, {"system2", 1, 0, 's'}, {"garbage", 0, 0, 'g'},
         {"half-handshake", 0, 0, 'H'}, {"exit-after-ota", 0, 0, 'x'}, {"publish", 1, 0, 'P'},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    const char *key = NULL, *id = "0123456789abcdef01234567", *publish = NULL;
+        {"key", 1, 0, 'K'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const char *key = NULL, *id = "0123456789abcdef01234567", *publish = NULL, *dkey = NULL;
     int port = 0, c;
     bool v15 = false, nofast = false, noverdict = false, refcopy = false, refupd = false;
     bool garbage = false, half = false, exit_after = false;
@@ -56,6 +79,7 @@ int main(int argc, char **argv)
         case 'H': half = true; break;
         case 'x': exit_after = true; break;
         case 'P': publish = optarg; break;
+        case 'K': dkey = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -67,7 +91,15 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
     mock_device d;
-    if (mock_init(&d, id, key, "127.0.0.1", port) || mock_connect(&d)) {
+    if (mock_init(&d, id, key, "127.0.0.1", port)) {
+        fprintf(stderr, "mock-photon: %s\n", d.error);
+        return 2;
+    }
+    if (dkey && device_key(&d, dkey)) {
+        fprintf(stderr, "mock-photon: cannot use the device key %s\n", dkey);
+        return 2;
+    }
+    if (mock_connect(&d)) {
         fprintf(stderr, "mock-photon: %s\n", d.error);
         return 2;
     }
@@ -94,8 +126,9 @@ int main(int argc, char **argv)
             return 0;
         }
         struct pollfd p = {.fd = d.fd, .events = POLLIN};
-        if (d.fd >= 0)
-            poll(&p, 1, -1);
+        /* a device pings after 15 s of silence; so does the double */
+        if (d.fd >= 0 && poll(&p, 1, 15000) == 0 && d.state == MOCK_SESSION)
+            mock_ping(&d);
         if (!mock_step(&d)) {
             printf("closed %s\n", d.error);
             mock_free(&d);

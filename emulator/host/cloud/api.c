@@ -243,7 +243,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     if (*upload_size) {
         body_data(r, upload, *upload_size);
         *upload_size = 0;
-        return MHD_YES;
+        /* an over-large body is read and dropped, so that the client gets
+         * its 413 (a connection closed on a sending client loses the
+         * answer); past API_MAX_DRAIN the connection is cut */
+        return r->body_len > API_MAX_DRAIN ? MHD_NO : MHD_YES;
     }
     if (r->stream)
         return MHD_YES; /* the stream's response is queued */

@@ -10,6 +10,7 @@
 #define API_MAX_BODY (1024 * 1024)     /* form and JSON bodies */
 #define API_MAX_UPLOAD (2 * 1024 * 1024) /* a multipart body with a file */
 #define API_MAX_FILE 262144             /* the Photon's OTA area */
+#define API_MAX_DRAIN (64 * 1024 * 1024) /* read and dropped before a 413 */
 
 typedef struct sse sse;
 

@@ -245,7 +245,7 @@ void ota_track_check(cloud *c, cdev *d, bool force)
                               describe_checks_str(m->vc & ~m->vv, checks, sizeof(checks)));
     for (int i = 0; i < m->ndeps && k < sizeof(msg); i++)
         if (!valid && ((m->vc & ~m->vv) & (CHECK_DEPENDENCIES | CHECK_FULL_DEPENDENCIES)))
-            k += (size_t)snprintf(msg + k, sizeof(msg) - k, "%s needs %s", i ? ", " : " (",
+            k += (size_t)snprintf(msg + k, sizeof(msg) - k, "%s%s", i ? ", " : " (needs ",
                                   describe_dep_str(&m->deps[i], dep, sizeof(dep)));
     if (!valid && m->ndeps && ((m->vc & ~m->vv) & (CHECK_DEPENDENCIES | CHECK_FULL_DEPENDENCIES)) &&
         k < sizeof(msg))

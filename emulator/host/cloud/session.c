@@ -23,8 +23,12 @@ session *session_new(cloud *c, conn *cn, const char *id)
         free(s);
         return NULL;
     }
-    if (d->s) /* the device reconnected: its old connection is stale */
-        conn_close(d->s->cn, "the device opened a new connection");
+    if (d->s) { /* the device reconnected: what its old connection still
+                 * holds came first (an UpdateDone answer before a reset) */
+        conn *old = d->s->cn;
+        conn_service(old, POLLIN);
+        conn_close(old, "the device opened a new connection");
+    }
     s->c = c;
     s->cn = cn;
     s->dev = d;
