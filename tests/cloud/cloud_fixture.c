@@ -106,14 +106,22 @@ bool fx_pump(fx *f, mock_device **devs, bool (*cond)(fx *f, void *arg), void *ar
         if (cond(f, arg))
             return true;
         struct pollfd p[16];
-        int n = cloud_pollfds(f->c, p, 8);
+        int nc = cloud_pollfds(f->c, p, 8), n = nc;
         for (int i = 0; devs && devs[i]; i++)
             if (devs[i]->fd >= 0)
                 p[n++] = (struct pollfd){.fd = devs[i]->fd, .events = POLLIN};
         /* a bound on each wait, never a measurement */
         int t = cloud_timeout(f->c);
-        idle = poll(p, (nfds_t)n, t >= 0 && t < 20 ? t : 20) == 0 && t != 0 ? idle + 1 : 0;
-        cloud_process(f->c);
+        int ready = poll(p, (nfds_t)n, t >= 0 && t < 20 ? t : 20);
+        idle = ready == 0 && t != 0 ? idle + 1 : 0;
+        /* the cloud works only when its own descriptors or timers say so,
+         * as in cloud_step(): a cloud that forgets to ask for POLLOUT stalls
+         * here as it would in photon-sim */
+        bool cloud_ready = t == 0;
+        for (int i = 0; i < nc; i++)
+            cloud_ready |= p[i].revents != 0;
+        if (cloud_ready)
+            cloud_process(f->c);
         for (int i = 0; devs && devs[i]; i++)
             mock_step(devs[i]);
     }

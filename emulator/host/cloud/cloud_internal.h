@@ -161,8 +161,10 @@ int session_send(session *s, const uint8_t *msg, size_t len);
 void session_ack(session *s, uint16_t mid);
 void session_request_describe(session *s);
 void session_deliver_event(session *s, const cloud_event *e, const char *from_id);
-/* Called when a connection's output drains (OTA refills). */
+/* Called when a connection's output drains (OTA refills); whether the
+ * session has more to send than is queued. */
 void session_writable(session *s);
+bool session_wants_write(const session *s);
 void session_cancel(session *s, void *ctx);
 pending *session_add_pending(session *s, req_kind kind, cloud_reply_fn reply, void *ctx);
 
@@ -174,6 +176,7 @@ bool ota_receive(ota *o, const coap_msg *m);
 void ota_tick(ota *o, int64_t now);
 int64_t ota_deadline(const ota *o);
 void ota_writable(ota *o);
+bool ota_wants_write(const ota *o);
 void ota_session_ended(ota *o, const char *why);
 void ota_cancel(ota *o, void *ctx);
 void ota_free(ota *o);

@@ -97,7 +97,8 @@ void conn_free(conn *cn)
 
 bool conn_wants_write(const conn *cn)
 {
-    return cn->state != CONN_CLOSED && cn->out_len > 0;
+    return cn->state != CONN_CLOSED &&
+           (cn->out_len > 0 || (cn->state == CONN_SESSION && cn->s && session_wants_write(cn->s)));
 }
 
 size_t conn_pending_out(const conn *cn)

@@ -270,6 +270,11 @@ bool ota_receive(ota *o, const coap_msg *m)
     return false;
 }
 
+bool ota_wants_write(const ota *o)
+{
+    return o->st == OTA_CHUNKS && o->fast;
+}
+
 void ota_writable(ota *o)
 {
     if (o->st != OTA_CHUNKS || !o->fast)

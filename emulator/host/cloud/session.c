@@ -492,6 +492,11 @@ int64_t session_next_deadline(const session *s)
     return next;
 }
 
+bool session_wants_write(const session *s)
+{
+    return s->ota && ota_wants_write(s->ota);
+}
+
 void session_writable(session *s)
 {
     if (s->ota)
