@@ -97,6 +97,18 @@ void fx_device(fx *f, mock_device *d, const char *id)
     assert_int_equal(mock_connect(d), 0);
 }
 
+void fx_with_device(fx *f, mock_device *d, const char *id)
+{
+    fx_open(f);
+    fx_device(f, d, id);
+}
+
+void fx_end(fx *f, mock_device *d)
+{
+    mock_free(d);
+    fx_close(f);
+}
+
 bool fx_pump(fx *f, mock_device **devs, bool (*cond)(fx *f, void *arg), void *arg)
 {
     /* Everything is local and the clock is fake: once nothing has been

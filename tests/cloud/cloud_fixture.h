@@ -38,6 +38,9 @@ void fx_open(fx *f);
 void fx_close(fx *f);      /* and remove the directory */
 void fx_reopen(fx *f);     /* close the cloud, open it again on the same files */
 void fx_device(fx *f, mock_device *d, const char *id);
+/* fx_open and fx_device; fx_end frees the device and closes. */
+void fx_with_device(fx *f, mock_device *d, const char *id);
+void fx_end(fx *f, mock_device *d);
 /* Run the cloud and the devices (NULL-terminated) until cond(f) or a bound
  * on the number of rounds; returns cond's last value. */
 bool fx_pump(fx *f, mock_device **devs, bool (*cond)(fx *f, void *arg), void *arg);

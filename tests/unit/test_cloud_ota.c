@@ -55,9 +55,8 @@ static void test_non_fast_running(void **state)
 {
     (void)state;
     fx f = {.no_fast_ota = true};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     size_t len = fx_module(image, 5000, 9, 6, 2202, false);
     json_t *r = flash(&f, &d, len, 200);
     assert_string_equal(str(r, "status"), "running");
@@ -75,17 +74,15 @@ static void test_non_fast_running(void **state)
     assert_string_equal(str(json_object_get(b, "photon_sim_last_flash"), "status"), "running");
     json_decref(b);
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_fast_with_missed_chunks(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     for (int i = 0; i < 12; i++)
         d.drop[d.ndrop++] = 3 + 9 * i;
     size_t len = fx_module(image, 60000, 10, 6, 2202, false);
@@ -94,17 +91,15 @@ static void test_fast_with_missed_chunks(void **state)
     assert_true(d.missed_rounds >= 1);
     assert_int_equal(d.user_version, 10);
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_device_refuses_at_update_done(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     d.verdict_r = -1340;
     char before[65];
     snprintf(before, sizeof(before), "%s", d.user_sha);
@@ -117,34 +112,30 @@ static void test_device_refuses_at_update_done(void **state)
     assert_non_null(strstr(str(r, "message"), "r=-1340 (dependencies not met)"));
     assert_string_equal(d.user_sha, before);
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_bad_crc_refused(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     size_t len = fx_module(image, 3000, 11, 6, 2202, true);
     json_t *r = flash(&f, &d, len, 200);
     assert_string_equal(str(r, "status"), "not-applied");
     assert_non_null(strstr(str(r, "message"), "r=-1330"));
     assert_non_null(strstr(str(r, "message"), "CRC is wrong"));
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_bootloader_refuses_copy(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     d.boot = MOCK_REFUSE_COPY;
     size_t len = fx_module(image, 3000, 12, 6, 2202, false);
     json_t *r = flash(&f, &d, len, 200);
@@ -152,17 +143,15 @@ static void test_bootloader_refuses_copy(void **state)
     assert_non_null(strstr(str(r, "message"), "bootloader did not apply it"));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "running"), "version")), 6);
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_v15_dependency_safe_mode(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     d.v15 = true;
     d.system2_version = 1502;
     /* an app built for a newer system: installed, then safe mode */
@@ -177,17 +166,15 @@ static void test_v15_dependency_safe_mode(void **state)
     assert_true(fx_find_event(&f, "spark/device/safemode") >= 0);
     assert_true(fx_find_event(&f, "spark/status/safe-mode") >= 0);
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_no_verdict_nothing_applied(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     d.no_verdict = true;          /* 0.5.x */
     d.boot = MOCK_REFUSE_COPY;    /* the bootloader cannot reach the DCT */
     size_t len = fx_module(image, 3000, 14, 6, 2202, false);
@@ -195,17 +182,15 @@ static void test_no_verdict_nothing_applied(void **state)
     assert_string_equal(str(r, "status"), "not-applied");
     assert_non_null(strstr(str(r, "device_says"), "no verdict"));
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_refused_and_bad_binaries(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     d.refuse_updates = true;
     size_t len = fx_module(image, 3000, 15, 6, 2202, false);
@@ -235,8 +220,7 @@ static void test_refused_and_bad_binaries(void **state)
     assert_string_equal(str(r, "status"), "running");
     json_decref(r);
     (void)devs;
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static bool some_chunks(fx *f, void *dev)
@@ -249,9 +233,8 @@ static void test_disconnect_and_timeout_mid_ota(void **state)
 {
     (void)state;
     fx f = {.no_fast_ota = true};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, fx_online, &d));
     size_t len = fx_module(image, 20000, 17, 6, 2202, false);
@@ -283,8 +266,7 @@ static void test_disconnect_and_timeout_mid_ota(void **state)
     assert_string_equal(str(r, "status"), "failed");
     assert_non_null(strstr(str(r, "message"), "timed out waiting for a chunk's ChunkReceived"));
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static bool flash_success(fx *f, void *unused)
@@ -298,9 +280,8 @@ static void test_device_never_returns(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     d.auto_reboot = false; /* answers UpdateDone, then never comes back */
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, fx_online, &d));
@@ -314,8 +295,7 @@ static void test_device_never_returns(void **state)
     json_t *r = result(&f);
     assert_string_equal(str(r, "status"), "unknown");
     json_decref(r);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 int main(void)

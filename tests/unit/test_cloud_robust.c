@@ -46,9 +46,8 @@ static void test_garbage_handshake(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     uint8_t junk[256];
     for (int i = 0; i < 256; i++)
         junk[i] = (uint8_t)(i * 13);
@@ -78,9 +77,8 @@ static void test_disconnect_mid_handshake_and_silence(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, got_nonce, &d));
     mock_disconnect(&d);
@@ -102,9 +100,8 @@ static void test_wrong_server_key(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     EVP_PKEY_free(d.server_pub);
     d.server_pub = EVP_RSA_gen(2048); /* a device provisioned for another cloud */
     mock_device *devs[] = {&d, NULL};
@@ -121,9 +118,8 @@ static void test_trust_on_first_use(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, fx_online, &d));
     mock_free(&d);
@@ -137,8 +133,7 @@ static void test_trust_on_first_use(void **state)
     fx_reopen(&f);
     fx_device(&f, &d, ID1);
     assert_true(fx_pump(&f, devs, fx_online, &d));
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_garbage_after_handshake(void **state)
@@ -214,8 +209,7 @@ static void test_store_persists(void **state)
     d.time_reply = 0;
     assert_int_equal(mock_connect(&d), 0);
     assert_true(fx_pump(&f, devs, fx_online, &d));
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_coap_random_bytes(void **state)

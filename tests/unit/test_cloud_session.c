@@ -23,9 +23,8 @@ static void test_hello_time_describe(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, fx_online, &d));
     assert_int_equal(d.time_reply, 1700000000);
@@ -47,24 +46,21 @@ static void test_hello_time_describe(void **state)
     assert_true(fx_find_event(&f, "spark/status") >= 0);
     assert_string_equal(f.ev_data[fx_find_event(&f, "spark/status")], "online");
     assert_int_equal(d.describes_asked, 0); /* 2.2.0 posts its own */
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_v15_describe_asked(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     d.v15 = true;
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, fx_online, &d));
     assert_true(fx_pump(&f, devs, has_functions, &d));
     assert_int_equal(d.describes_asked, 1);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void call(fx *f, mock_device **devs, const char *fn, const char *arg)
@@ -85,9 +81,8 @@ static void test_functions_and_variables(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, has_functions, &d));
     call(&f, devs, "digitalwrite", "D7,HIGH");
@@ -120,8 +115,7 @@ static void test_functions_and_variables(void **state)
     f.replies = 0;
     cloud_call(f.c, "nobody", "digitalread", "D7", fx_reply, &f);
     assert_int_equal(f.status, 404);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static bool mock_has_event(fx *f, void *dev)
@@ -188,9 +182,8 @@ static void test_signal_ping_offline(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, has_functions, &d));
     f.replies = 0;
@@ -221,17 +214,15 @@ static void test_signal_ping_offline(void **state)
     assert_int_equal(cloud_device_json(f.c, ID1, &b), 200);
     assert_true(json_is_false(json_object_get(b, "connected")));
     json_decref(b);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static void test_request_timeout(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, has_functions, &d));
     d.mute_functions = true;
@@ -250,8 +241,7 @@ static void test_request_timeout(void **state)
     fx_advance(&f, 31000);
     fx_pump(&f, devs, fx_replied, NULL);
     assert_int_equal(f.replies, 0);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 static bool two_connects(fx *f, void *dev)
@@ -263,9 +253,8 @@ static void test_reconnect_replaces_session(void **state)
 {
     (void)state;
     fx f = {0};
-    fx_open(&f);
     mock_device d;
-    fx_device(&f, &d, ID1);
+    fx_with_device(&f, &d, ID1);
     mock_device *devs[] = {&d, NULL};
     assert_true(fx_pump(&f, devs, fx_online, &d));
     /* same device, same key, a new connection while the old one is open */
@@ -279,8 +268,7 @@ static void test_reconnect_replaces_session(void **state)
     call(&f, devs, "digitalwrite", "D1,HIGH");
     assert_int_equal(f.status, 200);
     assert_int_equal(d.pins[1], 1);
-    mock_free(&d);
-    fx_close(&f);
+    fx_end(&f, &d);
 }
 
 int main(void)

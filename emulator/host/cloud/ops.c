@@ -173,6 +173,18 @@ static session *target(cloud *c, const char *id_or_name, int unknown_status, clo
     return s;
 }
 
+/* A request slot with its token, or NULL after replying 503. */
+static pending *request(session *s, req_kind kind, const char *name, cloud_reply_fn reply,
+                        void *ctx)
+{
+    pending *p = session_add_pending(s, kind, reply, ctx);
+    if (!p)
+        reply(ctx, 503, error_body("Too many requests in flight for this device"));
+    else
+        snprintf(p->name, sizeof(p->name), "%s", name);
+    return p;
+}
+
 static bool listed(json_t *set, const char *name)
 {
     bool found = false;
@@ -214,12 +226,9 @@ void cloud_call(cloud *c, const char *id_or_name, const char *fn, const char *ar
     } else {
         session_request_describe(s);
     }
-    pending *p = session_add_pending(s, REQ_FUNCTION, reply, ctx);
-    if (!p) {
-        reply(ctx, 503, error_body("Too many requests in flight for this device"));
+    pending *p = request(s, REQ_FUNCTION, fn, reply, ctx);
+    if (!p)
         return;
-    }
-    snprintf(p->name, sizeof(p->name), "%s", fn);
     uint8_t buf[CHANNEL_MAX_PLAIN_TO_DEVICE];
     coap_builder b;
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_POST, p->mid, &p->token, 1);
@@ -244,12 +253,9 @@ void cloud_get_variable(cloud *c, const char *id_or_name, const char *var,
     }
     if (!s->app_json)
         session_request_describe(s);
-    pending *p = session_add_pending(s, REQ_VARIABLE, reply, ctx);
-    if (!p) {
-        reply(ctx, 503, error_body("Too many requests in flight for this device"));
+    pending *p = request(s, REQ_VARIABLE, var, reply, ctx);
+    if (!p)
         return;
-    }
-    snprintf(p->name, sizeof(p->name), "%s", var);
     p->vartype = type ? type : 4;
     uint8_t buf[96];
     coap_builder b;
@@ -264,12 +270,9 @@ void cloud_signal(cloud *c, const char *id_or_name, bool on, cloud_reply_fn repl
     session *s = target(c, id_or_name, 403, reply, ctx);
     if (!s)
         return;
-    pending *p = session_add_pending(s, REQ_SIGNAL, reply, ctx);
-    if (!p) {
-        reply(ctx, 503, error_body("Too many requests in flight for this device"));
+    pending *p = request(s, REQ_SIGNAL, on ? "on" : "off", reply, ctx);
+    if (!p)
         return;
-    }
-    snprintf(p->name, sizeof(p->name), "%s", on ? "on" : "off");
     uint8_t v = on ? 1 : 0, buf[16];
     coap_builder b;
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_PUT, p->mid, &p->token, 1);
