@@ -298,7 +298,7 @@ int cloud_timeout(cloud *c)
         if (cn->state == CONN_HANDSHAKE)
             next = min_deadline(next, cn->deadline);
         else if (cn->s)
-            next = min_deadline(next, session_next_deadline(cn->s));
+            next = min_deadline(next, dsession_next_deadline(cn->s));
     }
     for (cdev *d = c->devs; d; d = d->next)
         next = min_deadline(next, ota_track_deadline(d));

@@ -1,5 +1,5 @@
 /* Inside the cloud: the shared structures of the server (cloud.c), the
- * device connections (conn.c), the CoAP sessions (session.c), OTA
+ * device connections (conn.c), the CoAP sessions (device_session.c), OTA
  * (ota.c), events (events.c) and the REST API (api*.c, sse.c). */
 #ifndef PHOTON_CLOUD_INTERNAL_H
 #define PHOTON_CLOUD_INTERNAL_H
@@ -19,7 +19,7 @@
 #include "module.h"
 #include "store.h"
 
-typedef struct session session;
+typedef struct dsession dsession;
 typedef struct ota ota;
 typedef struct api api;
 
@@ -42,7 +42,7 @@ typedef struct conn {
     size_t out_len, out_cap;
     int64_t deadline; /* handshake */
     channel ch;
-    session *s;
+    dsession *s;
     struct conn *next;
 } conn;
 
@@ -52,7 +52,7 @@ typedef struct ota_track ota_track;
 
 typedef struct cdev {
     char id[25];
-    session *s; /* NULL while offline */
+    dsession *s; /* NULL while offline */
     unsigned gen; /* sessions so far in this run */
     ota_track *track;
     struct cdev *next;
@@ -80,7 +80,7 @@ typedef struct subscription {
     bool mine;       /* MY_DEVICES, else every public event */
 } subscription;
 
-struct session {
+struct dsession {
     cloud *c;
     conn *cn;
     cdev *dev;
@@ -147,29 +147,29 @@ void conn_free(conn *cn);
 int conn_send(conn *cn, const uint8_t *msg, size_t len);
 size_t conn_pending_out(const conn *cn);
 
-/* session.c */
-session *session_new(cloud *c, conn *cn, const char *id);
+/* device_session.c */
+dsession *dsession_new(cloud *c, conn *cn, const char *id);
 /* The connection ended: fail pending requests, mark the device offline. */
-void session_end(session *s, const char *why);
+void dsession_end(dsession *s, const char *why);
 /* One decrypted message; -1 ends the connection. */
-int session_receive(session *s, const uint8_t *msg, size_t len);
-void session_tick(session *s, int64_t now);
-int64_t session_next_deadline(const session *s);
-uint16_t session_mid(session *s);
-uint8_t session_new_token(session *s);
-int session_send(session *s, const uint8_t *msg, size_t len);
-void session_ack(session *s, uint16_t mid);
-void session_request_describe(session *s);
-void session_deliver_event(session *s, const cloud_event *e, const char *from_id);
+int dsession_receive(dsession *s, const uint8_t *msg, size_t len);
+void dsession_tick(dsession *s, int64_t now);
+int64_t dsession_next_deadline(const dsession *s);
+uint16_t dsession_mid(dsession *s);
+uint8_t dsession_new_token(dsession *s);
+int dsession_send(dsession *s, const uint8_t *msg, size_t len);
+void dsession_ack(dsession *s, uint16_t mid);
+void dsession_request_describe(dsession *s);
+void dsession_deliver_event(dsession *s, const cloud_event *e, const char *from_id);
 /* Called when a connection's output drains (OTA refills); whether the
  * session has more to send than is queued. */
-void session_writable(session *s);
-bool session_wants_write(const session *s);
-void session_cancel(session *s, void *ctx);
-pending *session_add_pending(session *s, req_kind kind, cloud_reply_fn reply, void *ctx);
+void dsession_writable(dsession *s);
+bool dsession_wants_write(const dsession *s);
+void dsession_cancel(dsession *s, void *ctx);
+pending *dsession_add_pending(dsession *s, req_kind kind, cloud_reply_fn reply, void *ctx);
 
 /* ota.c */
-ota *ota_start(session *s, const uint8_t *data, size_t len, const module_info *mi,
+ota *ota_start(dsession *s, const uint8_t *data, size_t len, const module_info *mi,
                cloud_reply_fn reply, void *ctx);
 /* A message for the OTA (matched by token or path); true if consumed. */
 bool ota_receive(ota *o, const coap_msg *m);

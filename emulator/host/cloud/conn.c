@@ -75,7 +75,7 @@ void conn_close(conn *cn, const char *why)
         return;
     cn->state = CONN_CLOSED;
     if (cn->s) {
-        session_end(cn->s, why);
+        dsession_end(cn->s, why);
         cn->s = NULL;
     } else {
         cloud_log(cn->c, "%s: connection closed during the handshake: %s", cn->peer, why);
@@ -98,7 +98,7 @@ void conn_free(conn *cn)
 bool conn_wants_write(const conn *cn)
 {
     return cn->state != CONN_CLOSED &&
-           (cn->out_len > 0 || (cn->state == CONN_SESSION && cn->s && session_wants_write(cn->s)));
+           (cn->out_len > 0 || (cn->state == CONN_SESSION && cn->s && dsession_wants_write(cn->s)));
 }
 
 size_t conn_pending_out(const conn *cn)
@@ -183,7 +183,7 @@ static void handshake(conn *cn)
     memmove(cn->in, cn->in + HS_HELLO_LEN, cn->in_len - HS_HELLO_LEN);
     cn->in_len -= HS_HELLO_LEN;
     cn->state = CONN_SESSION;
-    cn->s = session_new(c, cn, id);
+    cn->s = dsession_new(c, cn, id);
     if (!cn->s)
         conn_close(cn, "out of memory");
     else
@@ -205,7 +205,7 @@ static void frames(conn *cn)
             return;
         }
         off += (size_t)used;
-        if (session_receive(cn->s, plain, plen) < 0) {
+        if (dsession_receive(cn->s, plain, plen) < 0) {
             conn_close(cn, "protocol error");
             return;
         }
@@ -248,11 +248,11 @@ bool conn_service(conn *cn, short revents)
         return false;
     }
     if (cn->state == CONN_SESSION && cn->s)
-        session_tick(cn->s, now);
+        dsession_tick(cn->s, now);
     if (cn->state != CONN_CLOSED && cn->out_len)
         flush_out(cn);
     if (cn->state == CONN_SESSION && cn->s && cn->out_len < 8192)
-        session_writable(cn->s);
+        dsession_writable(cn->s);
     if (cn->state != CONN_CLOSED && cn->out_len)
         flush_out(cn);
     return cn->state != CONN_CLOSED;

@@ -31,7 +31,7 @@ void events_publish(cloud *c, const char *name, const char *data, int ttl, bool 
         return;
     for (cdev *d = c->devs; d; d = d->next)
         if (d->s && (!from_id || strcmp(d->id, from_id)))
-            session_deliver_event(d->s, &e, from_id);
+            dsession_deliver_event(d->s, &e, from_id);
 }
 
 int cloud_publish(cloud *c, const char *name, const char *data, int ttl, bool is_private,

@@ -22,7 +22,7 @@ static json_t *unknown_device(void)
                      "I didn't recognize that device name or ID");
 }
 
-static session *online(cloud *c, const char *id)
+static dsession *online(cloud *c, const char *id)
 {
     cdev *d = cloud_dev(c, id, false);
     return d && d->s && d->s->hello ? d->s : NULL;
@@ -62,7 +62,7 @@ static const char *system_version(const char *system_json, char *buf, size_t n)
 
 static json_t *device_summary(cloud *c, const store_device *d)
 {
-    session *s = online(c, d->id);
+    dsession *s = online(c, d->id);
     char heard[32], vbuf[32];
     iso(s ? cloud_unix(c) : d->last_heard, heard);
     const char *sysv = system_version(s && s->system_json ? s->system_json : d->system_describe,
@@ -104,7 +104,7 @@ int cloud_device_json(cloud *c, const char *id_or_name, json_t **body)
         return 403;
     }
     json_t *o = device_summary(c, &d);
-    session *s = online(c, d.id);
+    dsession *s = online(c, d.id);
     const char *app = s && s->app_json ? s->app_json : d.app_describe;
     if (s || app) {
         json_object_set_new(o, "functions", describe_functions(app));
@@ -157,7 +157,7 @@ int cloud_rename(cloud *c, const char *id_or_name, const char *name, json_t **bo
 }
 
 /* The device of an asynchronous request, online, or NULL after replying. */
-static session *target(cloud *c, const char *id_or_name, int unknown_status, cloud_reply_fn reply,
+static dsession *target(cloud *c, const char *id_or_name, int unknown_status, cloud_reply_fn reply,
                        void *ctx)
 {
     store_device d;
@@ -166,7 +166,7 @@ static session *target(cloud *c, const char *id_or_name, int unknown_status, clo
               unknown_status == 404 ? error_body("Device not found.") : unknown_device());
         return NULL;
     }
-    session *s = online(c, d.id);
+    dsession *s = online(c, d.id);
     store_device_free(&d);
     if (!s)
         reply(ctx, 400, error_body("The device is offline."));
@@ -174,10 +174,10 @@ static session *target(cloud *c, const char *id_or_name, int unknown_status, clo
 }
 
 /* A request slot with its token, or NULL after replying 503. */
-static pending *request(session *s, req_kind kind, const char *name, cloud_reply_fn reply,
+static pending *request(dsession *s, req_kind kind, const char *name, cloud_reply_fn reply,
                         void *ctx)
 {
-    pending *p = session_add_pending(s, kind, reply, ctx);
+    pending *p = dsession_add_pending(s, kind, reply, ctx);
     if (!p)
         reply(ctx, 503, error_body("Too many requests in flight for this device"));
     else
@@ -201,7 +201,7 @@ static bool listed(json_t *set, const char *name)
 void cloud_call(cloud *c, const char *id_or_name, const char *fn, const char *arg,
                 cloud_reply_fn reply, void *ctx)
 {
-    session *s = target(c, id_or_name, 404, reply, ctx);
+    dsession *s = target(c, id_or_name, 404, reply, ctx);
     if (!s)
         return;
     char msg[128];
@@ -224,7 +224,7 @@ void cloud_call(cloud *c, const char *id_or_name, const char *fn, const char *ar
             return;
         }
     } else {
-        session_request_describe(s);
+        dsession_request_describe(s);
     }
     pending *p = request(s, REQ_FUNCTION, fn, reply, ctx);
     if (!p)
@@ -236,13 +236,13 @@ void cloud_call(cloud *c, const char *id_or_name, const char *fn, const char *ar
     coap_opt_add(&b, COAP_OPT_URI_PATH, fn, fl);
     /* the device reads the next option as the argument: always send it */
     coap_opt_add(&b, COAP_OPT_URI_QUERY, arg ? arg : "", al);
-    session_send(s, buf, coap_end(&b));
+    dsession_send(s, buf, coap_end(&b));
 }
 
 void cloud_get_variable(cloud *c, const char *id_or_name, const char *var,
                         cloud_reply_fn reply, void *ctx)
 {
-    session *s = target(c, id_or_name, 404, reply, ctx);
+    dsession *s = target(c, id_or_name, 404, reply, ctx);
     if (!s)
         return;
     size_t vl = var ? strlen(var) : 0;
@@ -252,7 +252,7 @@ void cloud_get_variable(cloud *c, const char *id_or_name, const char *var,
         return;
     }
     if (!s->app_json)
-        session_request_describe(s);
+        dsession_request_describe(s);
     pending *p = request(s, REQ_VARIABLE, var, reply, ctx);
     if (!p)
         return;
@@ -262,12 +262,12 @@ void cloud_get_variable(cloud *c, const char *id_or_name, const char *var,
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_GET, p->mid, &p->token, 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, "v", 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, var, vl);
-    session_send(s, buf, coap_end(&b));
+    dsession_send(s, buf, coap_end(&b));
 }
 
 void cloud_signal(cloud *c, const char *id_or_name, bool on, cloud_reply_fn reply, void *ctx)
 {
-    session *s = target(c, id_or_name, 403, reply, ctx);
+    dsession *s = target(c, id_or_name, 403, reply, ctx);
     if (!s)
         return;
     pending *p = request(s, REQ_SIGNAL, on ? "on" : "off", reply, ctx);
@@ -278,12 +278,12 @@ void cloud_signal(cloud *c, const char *id_or_name, bool on, cloud_reply_fn repl
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_PUT, p->mid, &p->token, 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, "s", 1);
     coap_opt_add(&b, COAP_OPT_URI_QUERY, &v, 1);
-    session_send(s, buf, coap_end(&b));
+    dsession_send(s, buf, coap_end(&b));
 }
 
 void cloud_cancel(cloud *c, void *ctx)
 {
     for (cdev *d = c->devs; d; d = d->next)
         if (d->s)
-            session_cancel(d->s, ctx);
+            dsession_cancel(d->s, ctx);
 }

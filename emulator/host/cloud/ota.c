@@ -25,7 +25,7 @@ typedef enum {
 } ota_state;
 
 struct ota {
-    session *s;
+    dsession *s;
     cloud *c;
     uint8_t *data;
     size_t len;
@@ -76,8 +76,8 @@ static void send_chunk(ota *o, unsigned idx, bool with_index)
     uint8_t ib[2] = {(uint8_t)(idx >> 8), (uint8_t)idx};
     uint8_t buf[OTA_CHUNK + 32];
     coap_builder b;
-    o->token = session_new_token(o->s);
-    o->mid = session_mid(o->s);
+    o->token = dsession_new_token(o->s);
+    o->mid = dsession_mid(o->s);
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_POST, o->mid, &o->token, 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, "c", 1);
     /* read by position on the device: 1st the CRC, 2nd the index */
@@ -85,24 +85,24 @@ static void send_chunk(ota *o, unsigned idx, bool with_index)
     if (with_index)
         coap_opt_add(&b, COAP_OPT_URI_QUERY, ib, 2);
     coap_payload(&b, o->data + off, n);
-    session_send(o->s, buf, coap_end(&b));
+    dsession_send(o->s, buf, coap_end(&b));
 }
 
 static void send_done(ota *o)
 {
     uint8_t buf[8];
     coap_builder b;
-    o->token = session_new_token(o->s);
-    o->mid = session_mid(o->s);
+    o->token = dsession_new_token(o->s);
+    o->mid = dsession_mid(o->s);
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_PUT, o->mid, &o->token, 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, "u", 1);
-    session_send(o->s, buf, coap_end(&b));
+    dsession_send(o->s, buf, coap_end(&b));
     o->st = OTA_DONE_WAIT;
     o->rounds++;
     step_deadline(o);
 }
 
-ota *ota_start(session *s, const uint8_t *data, size_t len, const module_info *mi,
+ota *ota_start(dsession *s, const uint8_t *data, size_t len, const module_info *mi,
                cloud_reply_fn reply, void *ctx)
 {
     (void)mi;
@@ -117,8 +117,8 @@ ota *ota_start(session *s, const uint8_t *data, size_t len, const module_info *m
     *o = (ota){.s = s, .c = s->c, .data = copy, .len = len, .reply = reply, .ctx = ctx};
     o->want_fast = !s->c->o.no_fast_ota;
     o->nchunks = (unsigned)((len + OTA_CHUNK - 1) / OTA_CHUNK);
-    o->begin_token = o->token = session_new_token(s);
-    o->mid = session_mid(s);
+    o->begin_token = o->token = dsession_new_token(s);
+    o->mid = dsession_mid(s);
     /* exactly 20 bytes: flags, chunk size, file size, store, address */
     uint8_t p[12] = {o->want_fast ? 1 : 0, OTA_CHUNK >> 8, OTA_CHUNK & 0xFF,
                      (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
@@ -131,7 +131,7 @@ ota *ota_start(session *s, const uint8_t *data, size_t len, const module_info *m
     o->st = OTA_BEGIN;
     step_deadline(o);
     cloud_log(s->c, "%s: OTA of %zu bytes (%u chunks), UpdateBegin sent", s->dev->id, len, o->nchunks);
-    session_send(s, buf, coap_end(&b));
+    dsession_send(s, buf, coap_end(&b));
     return o;
 }
 
@@ -238,13 +238,13 @@ bool ota_receive(ota *o, const coap_msg *m)
     bool response = m->code >= 0x40;
     if (response && m->tkl == 1 && m->token[0] == o->begin_token && o->st <= OTA_READY_WAIT) {
         if (m->type == COAP_CON)
-            session_ack(o->s, m->id);
+            dsession_ack(o->s, m->id);
         ready(o, m);
         return true;
     }
     if (response && m->tkl == 1 && m->token[0] == o->token && o->st == OTA_CHUNKS && !o->fast) {
         if (m->type == COAP_CON)
-            session_ack(o->s, m->id);
+            dsession_ack(o->s, m->id);
         if (m->code == COAP_CHANGED) {
             o->retries = 0;
             if (++o->next == o->nchunks)
@@ -262,7 +262,7 @@ bool ota_receive(ota *o, const coap_msg *m)
     }
     if (m->code == COAP_GET && coap_path0(m) == 'c') { /* ChunkMissed */
         if (m->type == COAP_CON)
-            session_ack(o->s, m->id);
+            dsession_ack(o->s, m->id);
         if (o->fast && (o->st == OTA_MISSED_WAIT || o->st == OTA_DONE_WAIT))
             missed(o, m);
         return true;

@@ -72,7 +72,7 @@ void cloud_flash(cloud *c, const char *id_or_name, const uint8_t *data, size_t l
         refuse(reply, ctx, 400, "The device is offline.");
         return;
     }
-    session *s = dev->s;
+    dsession *s = dev->s;
     if (s->ota) {
         refuse(reply, ctx, 409, "An update is already in progress on this device.");
         return;
@@ -194,7 +194,7 @@ void ota_verdict_failed(cloud *c, cdev *d, const char *why)
 void ota_track_check(cloud *c, cdev *d, bool force)
 {
     ota_track *t = d->track;
-    session *s = d->s;
+    dsession *s = d->s;
     if (!t || t->done || !t->transferred || !s || d->gen <= t->gen || !s->system_json)
         return;
     if (!t->describe_at)

@@ -15,9 +15,9 @@
 
 #define SESSION_IDLE_MS 120000 /* the device pings every 15 s */
 
-session *session_new(cloud *c, conn *cn, const char *id)
+dsession *dsession_new(cloud *c, conn *cn, const char *id)
 {
-    session *s = calloc(1, sizeof(*s));
+    dsession *s = calloc(1, sizeof(*s));
     cdev *d = cloud_dev(c, id, true);
     if (!s || !d) {
         free(s);
@@ -51,7 +51,7 @@ static void fail(pending *p, int status, const char *error)
         fn(ctx, status, json_pack("{s:b,s:s}", "ok", 0, "error", error));
 }
 
-void session_end(session *s, const char *why)
+void dsession_end(dsession *s, const char *why)
 {
     cloud *c = s->c;
     for (int i = 0; i < SESSION_MAX_PENDING; i++)
@@ -78,12 +78,12 @@ void session_end(session *s, const char *why)
     free(s);
 }
 
-uint16_t session_mid(session *s)
+uint16_t dsession_mid(dsession *s)
 {
     return ++s->mid;
 }
 
-uint8_t session_new_token(session *s)
+uint8_t dsession_new_token(dsession *s)
 {
     for (int tries = 0; tries < 256; tries++) {
         uint8_t t = s->token++;
@@ -98,18 +98,18 @@ uint8_t session_new_token(session *s)
     return s->token++;
 }
 
-int session_send(session *s, const uint8_t *msg, size_t len)
+int dsession_send(dsession *s, const uint8_t *msg, size_t len)
 {
     return conn_send(s->cn, msg, len);
 }
 
-void session_ack(session *s, uint16_t mid)
+void dsession_ack(dsession *s, uint16_t mid)
 {
     uint8_t a[4] = {0x60, 0x00, (uint8_t)(mid >> 8), (uint8_t)mid};
-    session_send(s, a, 4);
+    dsession_send(s, a, 4);
 }
 
-pending *session_add_pending(session *s, req_kind kind, cloud_reply_fn reply, void *ctx)
+pending *dsession_add_pending(dsession *s, req_kind kind, cloud_reply_fn reply, void *ctx)
 {
     for (int i = 0; i < SESSION_MAX_PENDING; i++) {
         pending *p = &s->req[i];
@@ -117,8 +117,8 @@ pending *session_add_pending(session *s, req_kind kind, cloud_reply_fn reply, vo
             continue;
         memset(p, 0, sizeof(*p));
         p->kind = kind;
-        p->token = session_new_token(s);
-        p->mid = session_mid(s);
+        p->token = dsession_new_token(s);
+        p->mid = dsession_mid(s);
         p->deadline = cloud_now(s->c) + s->c->o.request_timeout_ms;
         p->reply = reply;
         p->ctx = ctx;
@@ -127,11 +127,11 @@ pending *session_add_pending(session *s, req_kind kind, cloud_reply_fn reply, vo
     return NULL;
 }
 
-void session_request_describe(session *s)
+void dsession_request_describe(dsession *s)
 {
     if (s->describe_pending)
         return;
-    pending *p = session_add_pending(s, REQ_DESCRIBE, NULL, NULL);
+    pending *p = dsession_add_pending(s, REQ_DESCRIBE, NULL, NULL);
     if (!p)
         return;
     uint8_t buf[16];
@@ -139,11 +139,11 @@ void session_request_describe(session *s)
     coap_begin(&b, buf, sizeof(buf), COAP_CON, COAP_GET, p->mid, &p->token, 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, "d", 1);
     s->describe_pending = true;
-    session_send(s, buf, coap_end(&b));
+    dsession_send(s, buf, coap_end(&b));
 }
 
 /* A describe arrived (posted by 2.2.0, or the answer to GET /d). */
-static void got_describe(session *s, const uint8_t *payload, size_t len)
+static void got_describe(dsession *s, const uint8_t *payload, size_t len)
 {
     cloud *c = s->c;
     char *sys = NULL, *app = NULL;
@@ -172,16 +172,16 @@ static void got_describe(session *s, const uint8_t *payload, size_t len)
     }
 }
 
-static void send_hello(session *s)
+static void send_hello(dsession *s)
 {
     uint8_t h[6] = {0x50, 0x02, 0, 0, 0xB1, 'h'};
-    uint16_t mid = session_mid(s);
+    uint16_t mid = dsession_mid(s);
     h[2] = (uint8_t)(mid >> 8);
     h[3] = (uint8_t)mid;
-    session_send(s, h, sizeof(h));
+    dsession_send(s, h, sizeof(h));
 }
 
-static void on_hello(session *s, const coap_msg *m)
+static void on_hello(dsession *s, const coap_msg *m)
 {
     cloud *c = s->c;
     const uint8_t *p = m->payload;
@@ -211,10 +211,10 @@ static void on_hello(session *s, const coap_msg *m)
         events_publish(c, "spark/status", "online", 60, false, s->dev->id);
     /* 1.5.0 never posts its describe (no flag 0x20): ask for it */
     if (!(s->hello_flags & 0x20))
-        session_request_describe(s);
+        dsession_request_describe(s);
 }
 
-static void on_event(session *s, const coap_msg *m, bool is_public)
+static void on_event(dsession *s, const coap_msg *m, bool is_public)
 {
     char name[72];
     if (!coap_path_str(m, 1, '/', name, sizeof(name)) || !*name) {
@@ -242,7 +242,7 @@ static void on_event(session *s, const coap_msg *m, bool is_public)
         events_publish(s->c, "spark/status/safe-mode", s->system_json, 60, false, s->dev->id);
 }
 
-static void on_subscribe(session *s, const coap_msg *m)
+static void on_subscribe(dsession *s, const coap_msg *m)
 {
     subscription sub = {.mine = false};
     coap_path_str(m, 1, '/', sub.filter, sizeof(sub.filter));
@@ -268,7 +268,7 @@ static void on_subscribe(session *s, const coap_msg *m)
                 sub.mine ? " (my devices)" : " (all public)");
 }
 
-static void on_time(session *s, const coap_msg *m)
+static void on_time(dsession *s, const coap_msg *m)
 {
     uint32_t t = (uint32_t)cloud_unix(s->c);
     uint8_t buf[16];
@@ -277,10 +277,10 @@ static void on_time(session *s, const coap_msg *m)
     coap_begin(&b, buf, sizeof(buf), COAP_ACK, COAP_CONTENT, m->id, m->token, m->tkl);
     uint8_t v[4] = {(uint8_t)(t >> 24), (uint8_t)(t >> 16), (uint8_t)(t >> 8), (uint8_t)t};
     coap_payload(&b, v, 4);
-    session_send(s, buf, coap_end(&b));
+    dsession_send(s, buf, coap_end(&b));
 }
 
-static void on_goodbye(session *s, const coap_msg *m)
+static void on_goodbye(dsession *s, const coap_msg *m)
 {
     s->goodbye = true;
     /* payload: a varint of flags, then the reasons; the reset reason of an
@@ -289,7 +289,7 @@ static void on_goodbye(session *s, const coap_msg *m)
     cloud_debug(s->c, "%s: goodbye", s->dev->id);
 }
 
-static pending *by_mid(session *s, uint16_t mid)
+static pending *by_mid(dsession *s, uint16_t mid)
 {
     for (int i = 0; i < SESSION_MAX_PENDING; i++)
         if (s->req[i].kind != REQ_FREE && s->req[i].mid == mid)
@@ -297,7 +297,7 @@ static pending *by_mid(session *s, uint16_t mid)
     return NULL;
 }
 
-static pending *by_token(session *s, const coap_msg *m)
+static pending *by_token(dsession *s, const coap_msg *m)
 {
     if (m->tkl != 1)
         return NULL;
@@ -307,7 +307,7 @@ static pending *by_token(session *s, const coap_msg *m)
     return NULL;
 }
 
-static json_t *core_info(session *s, const store_device *d)
+static json_t *core_info(dsession *s, const store_device *d)
 {
     char at[32];
     cloud_iso_time(s->c, at);
@@ -317,7 +317,7 @@ static json_t *core_info(session *s, const store_device *d)
 }
 
 /* The answer to one of our requests: complete it. */
-static void complete(session *s, pending *p, const coap_msg *m)
+static void complete(dsession *s, pending *p, const coap_msg *m)
 {
     store_device d;
     bool named = store_get(s->c->st, s->dev->id, &d) == 1;
@@ -381,7 +381,7 @@ static void complete(session *s, pending *p, const coap_msg *m)
         json_decref(body);
 }
 
-static int on_ack(session *s, const coap_msg *m)
+static int on_ack(dsession *s, const coap_msg *m)
 {
     pending *p = by_mid(s, m->id);
     if (!p)
@@ -398,7 +398,7 @@ static int on_ack(session *s, const coap_msg *m)
     return 0;
 }
 
-int session_receive(session *s, const uint8_t *msg, size_t len)
+int dsession_receive(dsession *s, const uint8_t *msg, size_t len)
 {
     coap_msg m;
     if (coap_parse(msg, len, &m)) {
@@ -417,7 +417,7 @@ int session_receive(session *s, const uint8_t *msg, size_t len)
         return on_ack(s, &m);
     if (m.code >= 0x40) { /* a separate response */
         if (m.type == COAP_CON)
-            session_ack(s, m.id);
+            dsession_ack(s, m.id);
         pending *p = by_token(s, &m);
         if (p)
             complete(s, p, &m);
@@ -427,7 +427,7 @@ int session_receive(session *s, const uint8_t *msg, size_t len)
     bool con = m.type == COAP_CON;
     if (m.code == COAP_EMPTY) { /* ping */
         if (con)
-            session_ack(s, m.id);
+            dsession_ack(s, m.id);
         return 0;
     }
     if (m.code == COAP_GET && path == 't') {
@@ -437,7 +437,7 @@ int session_receive(session *s, const uint8_t *msg, size_t len)
         return 0;
     }
     if (con)
-        session_ack(s, m.id);
+        dsession_ack(s, m.id);
     if (!s->hello && !(m.code == COAP_POST && path == 'h')) {
         cloud_debug(s->c, "%s: a message before the Hello", s->dev->id);
     }
@@ -457,7 +457,7 @@ int session_receive(session *s, const uint8_t *msg, size_t len)
     return 0;
 }
 
-void session_tick(session *s, int64_t now)
+void dsession_tick(dsession *s, int64_t now)
 {
     for (int i = 0; i < SESSION_MAX_PENDING; i++) {
         pending *p = &s->req[i];
@@ -478,7 +478,7 @@ void session_tick(session *s, int64_t now)
         conn_close(s->cn, "no message from the device for 120 s");
 }
 
-int64_t session_next_deadline(const session *s)
+int64_t dsession_next_deadline(const dsession *s)
 {
     int64_t next = s->last_rx + SESSION_IDLE_MS;
     for (int i = 0; i < SESSION_MAX_PENDING; i++)
@@ -492,18 +492,18 @@ int64_t session_next_deadline(const session *s)
     return next;
 }
 
-bool session_wants_write(const session *s)
+bool dsession_wants_write(const dsession *s)
 {
     return s->ota && ota_wants_write(s->ota);
 }
 
-void session_writable(session *s)
+void dsession_writable(dsession *s)
 {
     if (s->ota)
         ota_writable(s->ota);
 }
 
-void session_cancel(session *s, void *ctx)
+void dsession_cancel(dsession *s, void *ctx)
 {
     for (int i = 0; i < SESSION_MAX_PENDING; i++)
         if (s->req[i].kind != REQ_FREE && s->req[i].ctx == ctx)
@@ -513,7 +513,7 @@ void session_cancel(session *s, void *ctx)
 }
 
 /* Does this event reach a device with these subscriptions? */
-static bool subscribed(const session *s, const cloud_event *e, const char *from_id)
+static bool subscribed(const dsession *s, const cloud_event *e, const char *from_id)
 {
     for (int i = 0; i < s->nsubs; i++) {
         const subscription *sub = &s->subs[i];
@@ -528,13 +528,13 @@ static bool subscribed(const session *s, const cloud_event *e, const char *from_
     return false;
 }
 
-void session_deliver_event(session *s, const cloud_event *e, const char *from_id)
+void dsession_deliver_event(dsession *s, const cloud_event *e, const char *from_id)
 {
     if (!s->hello || !subscribed(s, e, from_id))
         return;
     uint8_t buf[CHANNEL_MAX_PLAIN_TO_DEVICE + 1];
     coap_builder b;
-    coap_begin(&b, buf, sizeof(buf), COAP_NON, COAP_POST, session_mid(s), NULL, 0);
+    coap_begin(&b, buf, sizeof(buf), COAP_NON, COAP_POST, dsession_mid(s), NULL, 0);
     coap_opt_add(&b, COAP_OPT_URI_PATH, e->is_public ? "E" : "e", 1);
     coap_opt_add(&b, COAP_OPT_URI_PATH, e->name, strlen(e->name));
     if (e->ttl != 60) {
@@ -548,5 +548,5 @@ void session_deliver_event(session *s, const cloud_event *e, const char *from_id
         cloud_log(s->c, "%s: event %s is too large for the device, not delivered", s->dev->id, e->name);
         return;
     }
-    session_send(s, buf, n);
+    dsession_send(s, buf, n);
 }
