@@ -260,7 +260,9 @@ static void openssl_decrypt(const uint8_t key[16], const uint8_t iv[16], const u
     assert_int_equal(EVP_DecryptInit_ex(c, EVP_aes_128_cbc(), NULL, key, iv), 1);
     EVP_CIPHER_CTX_set_padding(c, 1);
     assert_int_equal(EVP_DecryptUpdate(c, out, &l1, ct, n), 1);
-    assert_int_equal(EVP_DecryptFinal_ex(c, out + l1, &l2), 1);
+    int ok = EVP_DecryptFinal_ex(c, out + l1, &l2);
+    EVP_CIPHER_CTX_free(c);
+    assert_int_equal(ok, 1);
     out[l1 + l2] = 0;
 }
 

@@ -100,6 +100,8 @@ bool coap_path_str(const coap_msg *m, int first, char sep, char *out, size_t n)
 
 static void put(coap_builder *b, const void *d, size_t n)
 {
+    if (n == 0)
+        return;
     if (b->overflow || b->len + n > b->cap) {
         b->overflow = true;
         return;
