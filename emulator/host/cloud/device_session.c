@@ -544,7 +544,10 @@ void dsession_deliver_event(dsession *s, const cloud_event *e, const char *from_
     if (e->data)
         coap_payload(&b, e->data, strlen(e->data));
     size_t n = coap_end(&b);
-    if (n == 0 || n > CHANNEL_MAX_PLAIN_TO_DEVICE) {
+    /* during a fast OTA the tail of the device's buffer holds the chunk
+     * bitmap: keep messages under about 700 bytes then */
+    size_t max = s->ota ? 700 : CHANNEL_MAX_PLAIN_TO_DEVICE;
+    if (n == 0 || n > max) {
         cloud_log(s->c, "%s: event %s is too large for the device, not delivered", s->dev->id, e->name);
         return;
     }
