@@ -11,6 +11,15 @@ IMG=${SRC:-$(dirname "$0")/../..}/images/cache
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "SKIP: curl and jq are needed"; exit 77; }
 [ -f "$IMG/tinker@0.4.5.bin" ] || { echo "SKIP: images not fetched"; exit 77; }
 
+# ---- usage errors: refused before anything is made --------------------------
+expect_rc 2 "a bad port" -- "$SIM" cloud --store "$TMP/x.db" --key "$TMP/x.pem" --api-port http
+expect_rc 2 "a bad address" -- "$SIM" cloud --store "$TMP/x.db" --key "$TMP/x.pem" --device-addr 10.0.2
+[ ! -e "$TMP/x.db" ] && [ ! -e "$TMP/x.pem" ] && echo "ok: ... and no file made" || { echo "FAIL: files made"; fails=$((fails + 1)); }
+expect_rc 2 "an unknown command" -- "$SIM" cloud frobnicate
+expect_rc 2 "call without its arguments" -- "$SIM" cloud call --token x photon
+expect_rc 3 "no cloud at that address" -- "$SIM" cloud list --api http://127.0.0.1:1 --token x
+expect_out 'is `photon-sim cloud` running' "... says what to check"
+
 cloud_start
 [[ $API =~ ^http://127\.0\.0\.1:[0-9]+$ ]] && echo "ok: the API listens on 127.0.0.1" || { echo "FAIL: API $API"; fails=$((fails + 1)); }
 

@@ -203,6 +203,15 @@ cloud *cloud_open(const cloud_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "the cloud needs a store path and a key path");
         goto fail;
     }
+    /* bad input is refused before any file is made */
+    struct in_addr a;
+    const char *bad = inet_pton(AF_INET, c->o.api_addr, &a) != 1      ? c->o.api_addr
+                      : inet_pton(AF_INET, c->o.device_addr, &a) != 1 ? c->o.device_addr
+                                                                       : NULL;
+    if (bad) {
+        snprintf(err, errlen, "bad address '%s' (an IPv4 address such as 127.0.0.1)", bad);
+        goto fail;
+    }
     c->key = server_key(c->o.key_path, c->o.log, err, errlen);
     if (!c->key)
         goto fail;
