@@ -3,17 +3,24 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+# The second CPU engine: the system's Unicorn (bookworm: 2.0.1) while the
+# default build runs the project-local 2.1.1 (tools/fetch-unicorn). Built and
+# tested by `make test` only when the system's Unicorn is older than 2.1.
+SYSTEM_BUILD ?= build-unicorn-system
+OLD_SYSTEM_UNICORN = ! pkg-config --atleast-version=2.1 unicorn
 JOBS       ?= $(shell nproc)
 RUN_ARGS   ?=
 
-.PHONY: all deps build asan images run test test-fast bench clean help
+.PHONY: all deps build asan system-engine images run test test-fast bench clean help
 
 all: build
 
 help:
 	@echo "make run      install deps, build, fetch images, boot the default Photon"
 	@echo "make test     everything CI runs: unit, firmware, integration, scenarios,"
-	@echo "              the ASan+UBSan build of the unit and firmware tests, fuzzers"
+	@echo "              fuzzers; the same but the fuzzers on the system's Unicorn 2.0.1"
+	@echo "              ($(SYSTEM_BUILD)), with a cross-engine identity check; the"
+	@echo "              ASan+UBSan build of the unit and firmware tests"
 	@echo "make build    just build ($(BUILD)/photon-sim)"
 	@echo "make images   fetch and verify the Photon images (images/cache)"
 	@echo "make bench    benchmarks (bench/RESULTS.md)"
@@ -22,14 +29,23 @@ deps:
 	@tools/install-deps
 
 $(BUILD)/Makefile: CMakeLists.txt
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPHOTON_SIM_COMPARE_WITH=$(CURDIR)/$(SYSTEM_BUILD)/photon-sim >/dev/null
 
+# PHOTON_UNICORN=system|auto|PREFIX in the environment: (re)configure with it
 build: deps $(BUILD)/Makefile
+	$(if $(PHOTON_UNICORN),cmake -S . -B $(BUILD) -DPHOTON_UNICORN=$(PHOTON_UNICORN) >/dev/null)
 	cmake --build $(BUILD) -j$(JOBS)
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPHOTON_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+system-engine: deps
+	@if $(OLD_SYSTEM_UNICORN); then \
+	  cmake -S . -B $(SYSTEM_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHOTON_UNICORN=system >/dev/null && \
+	  cmake --build $(SYSTEM_BUILD) -j$(JOBS); \
+	else echo "make: the system's Unicorn is 2.1 or newer: no second engine to test"; fi
 
 images:
 	@images/fetch
@@ -37,8 +53,9 @@ images:
 run: build images
 	$(BUILD)/photon-sim run $(RUN_ARGS)
 
-test: build images asan
+test: build images asan system-engine
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	if $(OLD_SYSTEM_UNICORN); then cd $(SYSTEM_BUILD) && ctest --output-on-failure -j$(JOBS) -LE fuzz; fi
 	cd $(ASAN_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS) -L sanitized
@@ -47,8 +64,8 @@ test: build images asan
 test-fast: build images
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-bench: build images
+bench: build images system-engine
 	bench/run
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(SYSTEM_BUILD)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The scenario library's speed: every tests/scenarios/*.yaml run once, in
-# one `photon-sim scenario` invocation; wall time against the virtual time
-# it covers (the real-time factor). Writes a markdown snippet for
+# The scenario library's speed: every tests/scenarios/*.yaml in one
+# `photon-sim scenario -j 1` invocation; wall time against the virtual time
+# it covers (the real-time factor); then the whole library with -j 1 and
+# -j 2 alternately (3 times each, the median). Writes a markdown snippet for
 # bench/RESULTS.md to stdout (or to FILE).   bench/scenarios.sh [FILE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,19 +13,33 @@ sim=${PHOTON_SIM:-$root/build/photon-sim}
 [ -n "${1:-}" ] && exec >"$1"
 files=("$root"/tests/scenarios/*.yaml)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log".*' EXIT
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-set +e
-"$sim" scenario "${files[@]}" >"$log" 2>&1
-rc=$?
-set -e
-[ $rc -eq 0 ] || { echo "bench/scenarios.sh: the scenario library did not pass (exit $rc):" >&2; cat "$log" >&2; exit 1; }
+library() { # JOBS LOG: run the library, the elapsed wall seconds
+  local t0 t1 rc
+  t0=$(date +%s.%N)
+  set +e
+  "$sim" scenario -j "$1" "${files[@]}" >"$2" 2>&1
+  rc=$?
+  set -e
+  t1=$(date +%s.%N)
+  [ $rc -eq 0 ] || { echo "bench/scenarios.sh: the scenario library did not pass with -j $1 (exit $rc):" >&2
+                     cat "$2" >&2; exit 1; }
+  echo "$t1 - $t0" | bc -l
+}
+library 1 "$log" >/dev/null
+for i in 1 2 3; do
+  library 1 "$log.1" >>"$log.w1"
+  library 2 "$log.2" >>"$log.w2"
+done
+median() { sort -g "$1" | sed -n 2p; }
+w1=$(median "$log.w1") w2=$(median "$log.w2")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
   echo "## Scenario library: wall time against virtual time"
   echo
-  echo "\`photon-sim scenario tests/scenarios/*.yaml\` (${#files[@]} files, one process), commit $rev,"
+  echo "\`photon-sim scenario -j 1 tests/scenarios/*.yaml\` (${#files[@]} files, one process), commit $rev,"
   echo "$(date -u +%Y-%m-%d), ${cpu:-unknown CPU}, $(nproc) cores, load average before the run: $load."
   echo "Real-time factor = virtual seconds covered per wall second (above 1: faster than a real Photon)."
   echo
@@ -38,5 +53,16 @@ rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
   sed -nE 's/^([0-9]+) scenarios: .*; ([0-9.]+) s virtual in ([0-9.]+) s wall \(([0-9.]+)x real time\)$/| **total** (\1 scenarios) | | **\2** | **\3** | **\4x** |/p' "$log"
   echo
   echo "DFU mode and the bootloader's button wait are idle loops, skipped to the next event;"
-  echo "booting Device OS is busy code and runs near real time."
+  echo "booting Device OS is busy code."
+  echo
+  echo "The whole library, elapsed wall time (median of 3, -j 1 and -j 2 alternating):"
+  echo
+  echo "| run | wall (s) | speed-up |"
+  echo "|---|---:|---:|"
+  printf '| -j 1 (one process) | %.3f | 1.00x |\n' "$w1"
+  printf '| -j 2 (two processes) | %.3f | %.2fx |\n' "$w2" "$(echo "$w1 / $w2" | bc -l)"
+  longest=$(sed -nE 's/^PASS +[^ ]*\/([^/:]+)\.yaml: .* ([0-9.]+) s wall\)$/\2 \1/p' "$log" | sort -g | tail -1)
+  echo
+  echo "No run can be shorter than its longest scenario (here ${longest#* }, ${longest%% *} s of"
+  echo "the -j 1 run's scenario time): with -j 2 the library takes at least that long."
 }

@@ -2,7 +2,8 @@
  * interrupt numbers (RM0033 table 2 and the vector table), the RCC reset
  * bits, the alternate functions used on the board, and the parts around
  * the chip: the common-anode RGB LED on PA1-PA3, the D7 LED on PA13, the
- * SETUP button on PC7 and the RESET button. */
+ * SETUP button on PC7, the RESET button, and the BCM43362 Wi-Fi chip on
+ * SDIO (its card interrupt on DAT1, its power/reset on PC1 WL_REG_ON). */
 #include "photon.h"
 
 #include <stdlib.h>
@@ -117,6 +118,17 @@ static double d7_level(void *ctx, int ch)
     return d.driven ? d.high : 0.0;
 }
 
+/* WL_REG_ON: high runs the Wi-Fi chip; undriven, the module's pull-down
+ * holds it in reset. */
+#define WL_REG_ON_PORT PORT_C
+#define WL_REG_ON_PIN 1
+
+static void wifi_power_follow_pin(photon *p)
+{
+    pin_drive d = gpio_pin_output(&p->gpio[WL_REG_ON_PORT], WL_REG_ON_PIN);
+    bcm43362_set_power(&p->wifi, d.driven && d.high >= 0.5);
+}
+
 static void gpio_output_changed(void *ctx, stm32_gpio *g)
 {
     photon *p = ctx;
@@ -124,6 +136,15 @@ static void gpio_output_changed(void *ctx, stm32_gpio *g)
         led_update(&p->led);
         led_update(&p->d7);
     }
+    if (g->port == WL_REG_ON_PORT && p->wifi.m)
+        wifi_power_follow_pin(p);
+}
+
+/* The Wi-Fi chip's interrupt (SDIO DAT1) into the host controller. */
+static void wifi_card_irq(void *ctx, int n, int level)
+{
+    (void)n;
+    sdio_card_interrupt(ctx, level != 0);
 }
 
 static void tim_output_changed(void *ctx)
@@ -148,6 +169,7 @@ static void board_reset(void *ctx, reset_kind kind)
     gpio_set_external(&p->gpio[PORT_C], 7, p->setup_held ? 0 : -1);
     led_update(&p->led);
     led_update(&p->d7);
+    wifi_power_follow_pin(p);
 }
 
 void photon_setup_button(photon *p, bool pressed)
@@ -255,6 +277,18 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     bkpsram_init(&p->bkpsram, &p->pwr);
     sdio_init(&p->sdio);
     p->sdio.irq = machine_irq(m, IRQ_SDIO);
+    /* SDIO's DMA request: DMA2 stream 3 or 6, channel 4 (RM0033 table 23) */
+    p->sdio.dma[0] = (dma_request){&p->dma[1], 3, 4};
+    p->sdio.dma[1] = (dma_request){&p->dma[1], 6, 4};
+    p->sdio.ndma = 2;
+    if (bcm43362_init(&p->wifi, m, cfg->air)) {
+        snprintf(err, errlen, "out of memory");
+        photon_free(p);
+        return NULL;
+    }
+    p->wifi.host_irq = (irq_line){wifi_card_irq, &p->sdio, 0};
+    p->sdio.card_ops = &bcm43362_card_ops;
+    p->sdio.card = &p->wifi;
     otg_init(&p->otg);
     p->otg.irq = machine_irq(m, IRQ_OTG_HS);
     p->otg.irq_ep1_out = machine_irq(m, IRQ_OTG_HS_EP1_OUT);
@@ -312,6 +346,7 @@ void photon_free(photon *p)
 {
     if (!p)
         return;
+    bcm43362_free(&p->wifi);
     ledc_free(&p->pattern);
     led_free(&p->led);
     led_free(&p->d7);

@@ -23,6 +23,8 @@
 #include "../peripherals/sdio.h"
 #include "../peripherals/tim.h"
 #include "../peripherals/usart.h"
+#include "../peripherals/chips/bcm43362.h"
+#include "radio.h"
 
 #define PHOTON_HSE_HZ 26000000u
 #define PHOTON_PLATFORM_ID 6
@@ -32,6 +34,7 @@ enum { PORT_A, PORT_B, PORT_C, PORT_D, PORT_E, PORT_F, PORT_G, PORT_H, PORT_I, N
 typedef struct photon_config {
     uint64_t seed;
     bool fast_flash; /* erase/program without their datasheet time */
+    radio *air;      /* the access points around the board (shared), or NULL */
 } photon_config;
 
 typedef struct photon {
@@ -53,6 +56,7 @@ typedef struct photon {
     stm32_bkpsram bkpsram;
     stm32_sdio sdio;
     stm32_otg otg; /* OTG_HS with the embedded PHY: the USB connector */
+    bcm43362 wifi; /* on SDIO, WL_REG_ON = PC1 */
     rgb_led led;   /* the RGB LED: PA1 red, PA2 green, PA3 blue (TIM2 CH2-4) */
     rgb_led d7;    /* the small blue LED on D7 (PA13) */
     led_classifier pattern;

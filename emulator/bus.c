@@ -26,7 +26,15 @@ int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot)
         return -1;
     if (uc_mem_map_ptr(b->m->uc, base, size, (uint32_t)prot, host) != UC_ERR_OK)
         return -1;
-    b->ram[b->nram++] = (bus_ram){base, size, host};
+    /* Without UC_PROT_WRITE, uc_mem_map_ptr checks permissions only on
+     * Unicorn's slow store path, which 2.1 leaves after the first store to
+     * a 1 KB page. uc_mem_protect also marks the region read-only inside
+     * QEMU: every store then takes the slow path, calls the write-protect
+     * hook and is discarded, on every version. */
+    if (!(prot & UC_PROT_WRITE) &&
+        uc_mem_protect(b->m->uc, base, size, (uint32_t)prot) != UC_ERR_OK)
+        return -1;
+    b->ram[b->nram++] = (bus_ram){base, size, host, prot};
     return 0;
 }
 
@@ -307,6 +315,16 @@ bool bus_read_mem(bus *b, uint32_t addr, void *buf, uint32_t len)
 bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len)
 {
     return bus_copy(b, addr, (uint8_t *)buf, len, true);
+}
+
+bool bus_master_can_access(bus *b, uint32_t addr, unsigned size, bool write)
+{
+    for (int i = 0; i < b->nram; i++) {
+        bus_ram *r = &b->ram[i];
+        if (addr >= r->base && (uint64_t)addr + size <= (uint64_t)r->base + r->size)
+            return (r->prot & (write ? UC_PROT_WRITE : UC_PROT_READ)) != 0;
+    }
+    return bus_device_at(b, addr) != NULL || bitband_at(b, addr) != NULL;
 }
 
 void device_unimp(device *d, uint32_t off, bool is_write, uint32_t val)

@@ -23,6 +23,7 @@ typedef struct bus_window {
 typedef struct bus_ram {
     uint32_t base, size;
     uint8_t *host;
+    int prot; /* UC_PROT_* */
 } bus_ram;
 
 typedef struct bus_bitband {
@@ -48,7 +49,8 @@ void bus_init(bus *b, struct machine *m);
 void bus_free(bus *b);
 
 /* Map host memory; prot is UC_PROT_*. The same host buffer may be mapped at
- * several addresses (flash and its alias at 0). */
+ * several addresses (flash and its alias at 0). A CPU store to a region
+ * without UC_PROT_WRITE never lands: it goes to the write-protect hook. */
 int bus_map_ram(bus *b, uint32_t base, uint32_t size, uint8_t *host, int prot);
 /* An MMIO window where devices can be placed. */
 int bus_add_window(bus *b, uint32_t base, uint32_t size);
@@ -68,6 +70,9 @@ void bus_write(bus *b, uint32_t addr, uint32_t val, unsigned size);
  * Returns false if any byte is unmapped. */
 bool bus_read_mem(bus *b, uint32_t addr, void *buf, uint32_t len);
 bool bus_write_mem(bus *b, uint32_t addr, const void *buf, uint32_t len);
+/* Whether a bus master other than the CPU (DMA) can read or write `size`
+ * bytes at `addr`: memory that allows it, or a modelled peripheral. */
+bool bus_master_can_access(bus *b, uint32_t addr, unsigned size, bool write);
 
 /* Models call this when a read had a side effect or depended on time, so
  * the idle detector does not skip a loop that is waiting on it. */

@@ -68,6 +68,13 @@ static void usage(FILE *f)
 "                       wall clock\n"
 "  --usbip-bind ADDR    listen on ADDR instead of 127.0.0.1\n"
 "\n"
+"wi-fi:\n"
+"  --wifi-ap SPEC       an access point around the device (repeatable):\n"
+"                       ssid=NAME[,security=open|wep|wpa|wpa2][,password=PW]\n"
+"                       [,rssi=DBM][,channel=1-14][,bssid=MAC]; a password\n"
+"                       alone means wpa2. Without any: one open network\n"
+"                       \"" RADIO_DEFAULT_SSID "\", so that scans find something\n"
+"\n"
 "output:\n"
 "  --led-trace FILE     write every LED change as ms,r,g,b\n"
 "  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, or a file\n"
@@ -207,6 +214,7 @@ static void describe_flash(run_ctx *r)
 }
 
 enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND };
+enum { OPT_WIFI_AP = 0x800 };
 enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE };
 
 int cmd_run(int argc, char **argv)
@@ -230,6 +238,7 @@ int cmd_run(int argc, char **argv)
         {"gdb", required_argument, 0, OPT_GDB}, {"gdb-wait", no_argument, 0, OPT_GDB_WAIT},
         {"trace", required_argument, 0, OPT_TRACE},
         {"trace-file", required_argument, 0, OPT_TRACE_FILE},
+        {"wifi-ap", required_argument, 0, OPT_WIFI_AP},
         {0, 0, 0, 0},
     };
     static run_ctx r;
@@ -252,6 +261,8 @@ int cmd_run(int argc, char **argv)
     bool gdb_wait = false;
     static tracer tr;
     tracer_init(&tr);
+    static radio air; /* the access points around the device */
+    radio_init(&air);
     gdbstub *gdb = NULL;
     char err[1024];
     int c;
@@ -346,6 +357,15 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case OPT_TRACE_FILE: trace_file = optarg; break;
+        case OPT_WIFI_AP: {
+            radio_ap ap;
+            if (radio_parse_ap(optarg, &ap, err, sizeof(err)) ||
+                radio_set_ap(&air, &ap, err, sizeof(err))) {
+                fprintf(stderr, "photon-sim run: --wifi-ap: %s\n", err);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -366,6 +386,8 @@ int cmd_run(int argc, char **argv)
         return EXIT_OK;
     }
     vo.quiet = r.quiet;
+    radio_add_default(&air);
+    so.air = &air;
 
     if (session_open(&r.s, &so, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);

@@ -4,10 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "runner.h"
 #include "scenario.h"
+#include "scenario_jobs.h"
 #include "state.h"
+
+static int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
 
 static void usage(FILE *f)
 {
@@ -20,6 +29,11 @@ static void usage(FILE *f)
 "FILE:LINE. A failed step is reported with what was expected, what was seen,\n"
 "the LED timeline and the last serial lines.\n"
 "\n"
+"  -j, --jobs N       run up to N scenario files at once, each in a process of\n"
+"                     its own (default: the number of cores, %d here); the\n"
+"                     output stays one block per file, in the files' order\n"
+"  --shard I/N        run only the I-th of N stable parts of the files (sorted\n"
+"                     by path, every N-th from the I-th): one CI job per part\n"
 "  --junit FILE       write a JUnit XML report (one testcase per file)\n"
 "  --seed N           seed for every random source (RNG peripheral, new device\n"
 "                     IDs), overriding the files' `seed:`\n"
@@ -44,6 +58,8 @@ static void usage(FILE *f)
 "    # device-id: 0123456789abcdef01234567   seed: 7   fast-flash: true\n"
 "    # images also take short names (`default`: the 2.2.0 set + Tinker),\n"
 "    # files, and raw bytes: {file: blob.bin, address: 0x080C0000}\n"
+"    # wifi-ap: [\"ssid=Home,security=wpa2,password=secret123\", {ssid: Cafe}]\n"
+"    #   the access points around it (default: one open network, photon-sim)\n"
 "  step-timeout: 30s             # default timeout of the waiting steps\n"
 "  steps:\n"
 "    - hold: {button: setup, for: 3.5s}\n"
@@ -59,7 +75,7 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 every expectation held, 1 some step failed, 2 bad input\n"
 "(nothing was run), 3 the emulator or the host failed, 130 interrupted.\n",
-            log_categories());
+            default_jobs(), log_categories());
 }
 
 static void list_steps(void)
@@ -193,26 +209,125 @@ static int write_junit(const char *path, file_entry *fe, int n, double wall)
     return 0;
 }
 
+/* What a run prints per file, the same with one process or several. */
+typedef struct report_ctx {
+    file_entry *fe;
+    const scn_run_opts *o;
+    int passed, failed, errors;
+    uint64_t virt;
+} report_ctx;
+
+static void report_one(void *ctx, int i, scn_result *res)
+{
+    report_ctx *c = ctx;
+    file_entry *e = &c->fe[i];
+    e->res = *res;
+    e->ran = true;
+    scn_result *r = &e->res;
+    c->virt += r->virtual_ps;
+    const char *word = r->status == SCN_PASS ? "PASS" : r->status == SCN_FAIL ? "FAIL" : "ERROR";
+    printf("%-5s %s: %s (%zu/%zu steps, %.3f s virtual, %.3f s wall)", word, e->path,
+           scenario_name(e->sc), r->steps_run, scenario_nsteps(e->sc),
+           (double)r->virtual_ps / PS_PER_S, r->wall_s);
+    if (c->o->verbose) {
+        printf("\n      LED trace sha256 ");
+        for (int k = 0; k < 32; k++)
+            printf("%02x", r->led_trace_sha[k]);
+    }
+    printf("\n");
+    if (r->status != SCN_PASS && r->report)
+        printf("%s", r->report);
+    fflush(stdout);
+    if (r->status == SCN_PASS)
+        c->passed++;
+    else if (r->status == SCN_FAIL)
+        c->failed++;
+    else
+        c->errors++;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --shard I/N: the files whose rank in path order is I-1 modulo N, in the
+ * order given. Returns their number (they are moved to the front). */
+static int select_shard(char **files, int n, int shard, int nshards)
+{
+    char **sorted = malloc((size_t)n * sizeof(*sorted));
+    if (!sorted)
+        return -1;
+    memcpy(sorted, files, (size_t)n * sizeof(*sorted));
+    qsort(sorted, (size_t)n, sizeof(*sorted), cmp_str);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        char *f = files[i];
+        int rank = (int)((char **)bsearch(&f, sorted, (size_t)n, sizeof(*sorted), cmp_str) - sorted);
+        while (rank > 0 && !strcmp(sorted[rank - 1], f))
+            rank--; /* the same file twice: the first rank for both */
+        if (rank % nshards == shard - 1)
+            files[k++] = f;
+    }
+    free(sorted);
+    return k;
+}
+
+static bool parse_shard(const char *arg, int *shard, int *nshards)
+{
+    char *end;
+    long i = strtol(arg, &end, 10);
+    if (end == arg || *end != '/')
+        return false;
+    const char *p = end + 1;
+    long n = strtol(p, &end, 10);
+    if (end == p || *end || n < 1 || n > 100000 || i < 1 || i > n)
+        return false;
+    *shard = (int)i;
+    *nshards = (int)n;
+    return true;
+}
+
 int cmd_scenario(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"junit", required_argument, 0, 'j'},   {"seed", required_argument, 0, 'S'},
+        {"junit", required_argument, 0, 'U'},   {"seed", required_argument, 0, 'S'},
         {"realtime", no_argument, 0, 'r'},      {"speed", required_argument, 0, 'x'},
         {"verbose", no_argument, 0, 'v'},       {"led-trace", required_argument, 0, 'T'},
         {"log", required_argument, 0, 'L'},     {"log-file", required_argument, 0, 'O'},
         {"check", no_argument, 0, 'c'},         {"list-steps", no_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+        {"help", no_argument, 0, 'h'},          {"jobs", required_argument, 0, 'J'},
+        {"shard", required_argument, 0, 'H'},   {0, 0, 0, 0},
     };
     scn_run_opts o = {0};
     o.speed = 1;
     o.logmask = LOG_INFO;
     const char *junit = NULL, *trace = NULL, *logfile = NULL;
     bool check = false;
-    int c;
+    int c, jobs = default_jobs(), shard = 0, nshards = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vhj:", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': junit = optarg; break;
+        case 'J':
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > 1024) {
+                fprintf(stderr, "photon-sim scenario: --jobs wants a number from 1 to 1024, "
+                                "got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            jobs = (int)v;
+            break;
+        }
+        case 'H':
+            if (!parse_shard(optarg, &shard, &nshards)) {
+                fprintf(stderr, "photon-sim scenario: --shard wants I/N with 1 <= I <= N, "
+                                "got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'U': junit = optarg; break;
         case 'S': {
             char *end;
             errno = 0;
@@ -261,12 +376,23 @@ int cmd_scenario(int argc, char **argv)
         fprintf(stderr, "photon-sim scenario: no scenario files (see --help)\n");
         return EXIT_USAGE;
     }
+    char **files = argv + optind;
+    if (nshards) {
+        int total = n;
+        n = select_shard(files, n, shard, nshards);
+        if (n < 0)
+            return EXIT_INTERNAL;
+        printf("shard %d/%d: %d of %d scenario file%s\n", shard, nshards, n, total,
+               total == 1 ? "" : "s");
+        if (n == 0)
+            return EXIT_OK; /* more shards than files */
+    }
     file_entry *fe = calloc((size_t)n, sizeof(*fe));
     if (!fe)
         return EXIT_INTERNAL;
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        fe[i].path = argv[optind + i];
+        fe[i].path = files[i];
         scn_error_list errs = {0};
         fe[i].sc = scenario_parse(fe[i].path, NULL, &errs);
         if (!fe[i].sc) {
@@ -311,47 +437,35 @@ int cmd_scenario(int argc, char **argv)
             goto out;
         }
         o.log_out = logf;
-        int passed = 0, failed = 0, errors = 0;
-        for (int i = 0; i < n; i++) {
-            if (runner_interrupted())
-                break;
-            scenario_run(fe[i].sc, &o, &fe[i].res);
-            fe[i].ran = true;
-            scn_result *r = &fe[i].res;
-            wall += r->wall_s;
-            virt += r->virtual_ps;
-            const char *word = r->status == SCN_PASS ? "PASS" : r->status == SCN_FAIL ? "FAIL"
-                                                                                     : "ERROR";
-            printf("%-5s %s: %s (%zu/%zu steps, %.3f s virtual, %.3f s wall)", word,
-                   fe[i].path, scenario_name(fe[i].sc), r->steps_run,
-                   scenario_nsteps(fe[i].sc), (double)r->virtual_ps / PS_PER_S, r->wall_s);
-            if (o.verbose) {
-                printf("\n      LED trace sha256 ");
-                for (int k = 0; k < 32; k++)
-                    printf("%02x", r->led_trace_sha[k]);
+        report_ctx rc_ = {.fe = fe, .o = &o};
+        double wall0 = wall_seconds();
+        scenario **scs = jobs > 1 && n > 1 ? malloc((size_t)n * sizeof(*scs)) : NULL;
+        if (scs) {
+            for (int i = 0; i < n; i++)
+                scs[i] = fe[i].sc;
+            scenario_run_jobs(scs, n, &o, jobs, report_one, &rc_);
+            free(scs);
+        } else {
+            for (int i = 0; i < n && !runner_interrupted(); i++) {
+                scn_result r;
+                memset(&r, 0, sizeof(r));
+                scenario_run(fe[i].sc, &o, &r);
+                report_one(&rc_, i, &r);
             }
-            printf("\n");
-            if (r->status != SCN_PASS && r->report)
-                printf("%s", r->report);
-            fflush(stdout);
-            if (r->status == SCN_PASS)
-                passed++;
-            else if (r->status == SCN_FAIL)
-                failed++;
-            else
-                errors++;
         }
+        wall = wall_seconds() - wall0; /* elapsed: less than the sum with -j */
+        virt = rc_.virt;
         if (n > 1)
             printf("%d scenario%s: %d passed, %d failed, %d error%s; %.3f s virtual in "
                    "%.3f s wall (%.1fx real time)\n",
-                   n, n == 1 ? "" : "s", passed, failed, errors, errors == 1 ? "" : "s",
-                   (double)virt / PS_PER_S, wall,
+                   n, n == 1 ? "" : "s", rc_.passed, rc_.failed, rc_.errors,
+                   rc_.errors == 1 ? "" : "s", (double)virt / PS_PER_S, wall,
                    wall > 0 ? (double)virt / PS_PER_S / wall : 0.0);
         if (runner_interrupted())
             rc = 130;
-        else if (errors)
+        else if (rc_.errors)
             rc = EXIT_INTERNAL;
-        else if (failed)
+        else if (rc_.failed)
             rc = EXIT_NOT_SEEN;
         if (o.led_trace)
             fclose(o.led_trace);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "machine.h"
 #include "trace.h"
 
@@ -279,10 +280,14 @@ void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
 
 /* ---- instruction counting --------------------------------------------- */
 
+static inline icount_entry *icount_slot(machine *m, uint32_t addr, uint32_t size)
+{
+    return &m->cpu.icache[((addr >> 1) ^ (size << 9)) & ((1u << ICOUNT_BITS) - 1)];
+}
+
 static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
 {
-    uint32_t idx = ((addr >> 1) ^ (size << 9)) & ((1u << ICOUNT_BITS) - 1);
-    icount_entry *e = &m->cpu.icache[idx];
+    icount_entry *e = icount_slot(m, addr, size);
     if (e->addr == addr && e->size == size && e->n)
         return e;
     e->addr = addr;
@@ -314,19 +319,15 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
 
 /* ---- the block hook ----------------------------------------------------- */
 
+/* The cells a store to read-only memory left (see hook_wprot), written
+ * again in case the engine performed the raw store after the hook. */
 static void apply_fixup(machine *m)
 {
     cpu_state *c = &m->cpu;
     if (!c->fixup.pending)
         return;
     c->fixup.pending = false;
-    for (unsigned i = 0; i < c->fixup.size; i++) {
-        uint8_t cur = c->fixup.host[i];
-        c->fixup.host[i] = c->fixup.program ? (uint8_t)(c->fixup.old[i] & cur)
-                                            : c->fixup.old[i];
-    }
-    if (c->fixup.program)
-        machine_code_changed(m, c->fixup.addr, c->fixup.addr + c->fixup.size);
+    memcpy(c->fixup.host, c->fixup.want, c->fixup.size);
 }
 
 static void flush_dirty_code(machine *m)
@@ -418,12 +419,11 @@ static inline void dwt_publish(machine *m)
     }
 }
 
-static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+/* Everything the block hook may have to do; hook_block() below takes the
+ * common case, with the same outcome, without calling here. */
+static __attribute__((noinline)) void block_full(machine *m, uint32_t addr, uint32_t size)
 {
-    (void)uc;
-    machine *m = ud;
     cpu_state *c = &m->cpu;
-    uint32_t addr = (uint32_t)address;
     c->block_pc = addr;
     dwt_notice(m);
     if (c->attention && attention(m, addr)) {
@@ -459,6 +459,31 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     dwt_publish(m);
 }
 
+/* Called before every translated block: kept small (the slow cases go to
+ * block_full), as it runs some 50 million times a second. The common case:
+ * nothing to attend to, no event due, the block counted before, no
+ * interrupt to look at, no special block, not an idle-loop probe. */
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+{
+    (void)uc;
+    machine *m = ud;
+    cpu_state *c = &m->cpu;
+    uint32_t addr = (uint32_t)address;
+    icount_entry *e = icount_slot(m, addr, size);
+    if (c->attention || clock_due(&m->clock) || e->addr != addr || e->size != size ||
+        !e->n || e->flags || (m->nvic.best && (c->mask_recheck || c->masked_gen != m->nvic.gen)) ||
+        c->idle.addr == addr || !((e->hits + 1) & ((1u << e->probe) - 1))) {
+        block_full(m, addr, size);
+        return;
+    }
+    c->block_pc = addr;
+    dwt_notice(m);
+    e->hits++;
+    c->insns += e->n;
+    m->clock.cycles += e->n;
+    dwt_publish(m);
+}
+
 void core_uncount(machine *m, uint32_t n)
 {
     cpu_state *c = &m->cpu;
@@ -476,6 +501,24 @@ void core_uncount(machine *m, uint32_t n)
 
 /* ---- other hooks ------------------------------------------------------ */
 
+/* A fetch from an execute-never address: in Handler mode at 0xFFFFFFxx,
+ * an exception return the translator did not recognise (stale flags). */
+void core_prefetch_abort(machine *m, uint32_t pc)
+{
+    if (pc >= 0xFFFFFFE0u && (core_reg(m, UC_ARM_REG_IPSR) & 0x1FF)) {
+        exception_return(m, pc | 1);
+        return;
+    }
+    core_raise_fault(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, pc);
+}
+
+/* Execute-never regions of the ARMv7-M default memory map (B3.1):
+ * peripherals, external devices, the system region. */
+static bool execute_never(uint64_t a)
+{
+    return (a >= 0x40000000u && a < 0x60000000u) || a >= 0xA0000000u;
+}
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
     (void)uc;
@@ -486,11 +529,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
         exception_return(m, pc | 1);
         return;
     case EXCP_PREFETCH_ABORT:
-        if (pc >= 0xFFFFFFE0u && (core_reg(m, UC_ARM_REG_IPSR) & 0x1FF)) {
-            exception_return(m, pc | 1);
-            return;
-        }
-        core_raise_fault(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, pc);
+        core_prefetch_abort(m, pc);
         return;
     case EXCP_SWI: {
         int cur = exec_prio(m);
@@ -538,8 +577,11 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr,
     switch (type) {
     case UC_MEM_FETCH_UNMAPPED:
     case UC_MEM_FETCH_PROT:
-        c->fault_exc = EXC_BUSFAULT;
-        c->fault_status = CFSR_IBUSERR;
+        /* An execute-never address is a MemManage fault; the engine's own
+         * MMU raises it before this hook, except with its virtual TLB
+         * (engine.c), which grants every fetch. */
+        c->fault_exc = execute_never(addr) ? EXC_MEMMANAGE : EXC_BUSFAULT;
+        c->fault_status = execute_never(addr) ? CFSR_IACCVIOL : CFSR_IBUSERR;
         break;
     default:
         c->fault_exc = EXC_BUSFAULT;
@@ -559,8 +601,11 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 }
 
 /* Stores to flash, its alias at 0 and system memory: the board's flash
- * controller decides; the raw store Unicorn still performs is repaired at
- * the next block (or the next such store). */
+ * controller decides. Programming clears bits (NOR), anything else leaves
+ * the cells as they were. The cells are updated here, so a load later in
+ * the same block sees them; the engine discards its own store (the region
+ * is read-only, bus_map_ram), and should it perform the store anyway, the
+ * next block (or the next such store) writes the cells again. */
 static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
                        int64_t value, void *ud)
 {
@@ -571,17 +616,55 @@ static bool hook_wprot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     apply_fixup(m); /* an earlier store of the same block has landed */
     m->bus.io_writes++;
     uint8_t *host = bus_host_ptr(&m->bus, (uint32_t)addr, (uint32_t)size);
-    if (!host)
+    if (!host || size > (int)sizeof(c->fixup.want))
         return false;
-    c->fixup.pending = true;
-    c->fixup.addr = (uint32_t)addr;
-    c->fixup.size = (unsigned)size;
+    bool program = m->rom_store && m->rom_store(m->rom_store_ctx, (uint32_t)addr,
+                                                (unsigned)size, (uint32_t)value);
+    for (int i = 0; i < size; i++)
+        c->fixup.want[i] = program ? (uint8_t)(host[i] & (uint64_t)value >> (8 * i))
+                                   : host[i];
+    memcpy(host, c->fixup.want, (size_t)size);
     c->fixup.host = host;
-    memcpy(c->fixup.old, host, (size_t)size);
-    c->fixup.program = m->rom_store && m->rom_store(m->rom_store_ctx, (uint32_t)addr,
-                                                    (unsigned)size, (uint32_t)value);
+    c->fixup.size = (unsigned)size;
+    c->fixup.pending = true;
     c->attention = true;
+    if (program)
+        machine_code_changed(m, (uint32_t)addr, (uint32_t)addr + (uint32_t)size);
     return true;
+}
+
+/* Memory hooks only where they can fire: from Unicorn 2.1.2 on, a page
+ * that any memory hook covers keeps all its stores on the slow path. The
+ * write-protect hook covers each read-only region; the fault hook covers
+ * everything but writable RAM (bus regions never overlap). */
+static uc_err add_memory_hooks(machine *m)
+{
+    cpu_state *c = &m->cpu;
+    bus *b = &m->bus;
+    uc_err e = UC_ERR_OK;
+    uint64_t from = 0; /* start of the gap below the next writable region */
+    for (;;) {
+        const bus_ram *next = NULL;
+        for (int i = 0; i < b->nram; i++) {
+            const bus_ram *r = &b->ram[i];
+            if ((r->prot & UC_PROT_WRITE) && r->base >= from && (!next || r->base < next->base))
+                next = r;
+        }
+        uint64_t to = next ? next->base : 1ull << 32;
+        if (to > from)
+            e |= uc_hook_add(m->uc, &c->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
+                             (void *)hook_unmapped, m, from, to - 1);
+        if (!next)
+            break;
+        from = (uint64_t)next->base + next->size;
+    }
+    for (int i = 0; i < b->nram; i++) {
+        const bus_ram *r = &b->ram[i];
+        if (!(r->prot & UC_PROT_WRITE))
+            e |= uc_hook_add(m->uc, &c->h_wprot, UC_HOOK_MEM_WRITE_PROT, (void *)hook_wprot, m,
+                             r->base, (uint64_t)r->base + r->size - 1);
+    }
+    return e;
 }
 
 int core_install_hooks(machine *m)
@@ -592,11 +675,11 @@ int core_install_hooks(machine *m)
         return -1;
     uc_err e = uc_hook_add(m->uc, &c->h_block, UC_HOOK_BLOCK, (void *)hook_block, m, 1, 0);
     e |= uc_hook_add(m->uc, &c->h_intr, UC_HOOK_INTR, (void *)hook_intr, m, 1, 0);
-    e |= uc_hook_add(m->uc, &c->h_unmapped, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
-                     (void *)hook_unmapped, m, 1, 0);
     e |= uc_hook_add(m->uc, &c->h_invalid, UC_HOOK_INSN_INVALID, (void *)hook_invalid, m, 1, 0);
-    e |= uc_hook_add(m->uc, &c->h_wprot, UC_HOOK_MEM_WRITE_PROT, (void *)hook_wprot, m, 1, 0);
-    return e == UC_ERR_OK ? 0 : -1;
+    e |= add_memory_hooks(m);
+    if (e != UC_ERR_OK || engine_fast_stores(m))
+        return -1;
+    return 0;
 }
 
 void core_reset(machine *m)

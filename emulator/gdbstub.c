@@ -477,7 +477,10 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size
 static void retranslate(gdbstub *g, uint64_t begin, uint64_t end)
 {
     if (begin > end) /* unbounded */
-        uc_ctl_flush_tlb(g->m->uc); /* (2.0.1's name for a TB flush) */
+        /* Drop all translated code. Spelled out: uc_ctl_flush_tlb() means
+         * this in 2.0.1 but flushes the TLB from 2.1 on (uc_ctl_flush_tb);
+         * the control code is the same in both. */
+        uc_ctl(g->m->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
     else
         uc_ctl_remove_cache(g->m->uc, begin, end + 1);
 }

@@ -16,8 +16,12 @@ static const int regs[IDLE_NREGS] = {
     UC_ARM_REG_CONTROL,
 };
 
-#define FIRST_PROBE 10 /* look at a block after 2^10 executions ... */
-#define MAX_PROBE 26   /* ... and back off to 2^26 for busy code */
+#define MAX_PROBE 26   /* back off to every 2^26 executions for busy code */
+/* A loop head that was proven idle before has probe 0: it is examined at
+ * its next visit, with the registers and the RAM taken at once, so that
+ * after each event (a SysTick every millisecond in FreeRTOS) two visits
+ * prove it idle again instead of three plus the wait for a probe. */
+#define PROVEN 0
 
 void idle_init(idle_state *s)
 {
@@ -66,21 +70,29 @@ static void give_up(idle_state *s, icount_entry *e)
         e->probe++;
 }
 
+static bool snapshot_ram(machine *m, idle_state *s)
+{
+    if (!s->ram && !(s->ram = malloc(SRAM_SIZE)))
+        return false;
+    memcpy(s->ram, m->sram, SRAM_SIZE);
+    return true;
+}
+
 bool idle_block(machine *m, icount_entry *e, uint32_t addr)
 {
     idle_state *s = &m->cpu.idle;
     if (s->addr != addr) {
         /* Not the loop under examination: start on a block that has run
          * often, if none is being examined. */
-        if (s->addr || s->disabled)
-            return false;
-        if (!e->probe)
-            e->probe = FIRST_PROBE;
+        if (s->disabled || (s->addr && e->probe != PROVEN))
+            return false; /* a proven loop head takes over an examination */
         if (e->hits & ((1u << e->probe) - 1))
             return false;
         s->addr = addr;
         s->phase = 1;
         read_regs(m, s->regs);
+        if (e->probe == PROVEN && snapshot_ram(m, s))
+            s->phase = 2;
         take(m, s);
         return false;
     }
@@ -93,11 +105,10 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
     }
     if (s->phase == 1) {
         /* Same registers twice: now see whether the RAM stays the same. */
-        if (!s->ram && !(s->ram = malloc(SRAM_SIZE))) {
+        if (!snapshot_ram(m, s)) {
             give_up(s, e);
             return false;
         }
-        memcpy(s->ram, m->sram, SRAM_SIZE);
         s->phase = 2;
         take(m, s);
         return false;
@@ -110,10 +121,10 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
     if (!machine_skip_to_next_event(m))
         return false;
     s->skips++;
-    /* The event will change something; examine this loop again after it
-     * (quickly: it has proven to be an idle loop). */
+    /* The event will change something; examine this loop again at its
+     * next visit after it (it has proven to be an idle loop). */
     s->addr = 0;
     s->phase = 0;
-    e->probe = 2;
+    e->probe = PROVEN;
     return true;
 }

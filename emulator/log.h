@@ -18,6 +18,7 @@ enum {
     LOG_LED = 1u << 6,   /* every LED change */
     LOG_INFO = 1u << 7,  /* run progress, on by default */
     LOG_USB = 1u << 8,   /* USB bus: attach, reset, transfers, USB/IP */
+    LOG_WIFI = 1u << 9,  /* the Wi-Fi chip: power, firmware, ioctls, events, frames */
     LOG_NET = 1u << 10,  /* networks behind the access points: links, forwards, libslirp */
 };
 

@@ -292,6 +292,11 @@ static void handle_error(machine *m, uc_err err)
     case UC_ERR_READ_UNALIGNED:
     case UC_ERR_WRITE_UNALIGNED:
     case UC_ERR_FETCH_UNALIGNED:
+        if (c->fault_exc == EXC_MEMMANAGE && c->fault_status == CFSR_IACCVIOL) {
+            c->fault_exc = 0;
+            core_prefetch_abort(m, c->fault_addr);
+            return;
+        }
         if (!c->fault_exc) {
             c->fault_exc = EXC_BUSFAULT;
             c->fault_status = CFSR_PRECISERR;
@@ -337,6 +342,10 @@ stop_reason machine_run(machine *m, uint64_t until_ps)
         c->running = true;
         uc_err err = uc_emu_start(m->uc, pc | 1, 0xFFFFFFFFu, 0, 0);
         c->running = false;
+        /* From Unicorn 2.1 on, a PC write no longer cancels a stop that was
+         * already requested: the detour of stop_before_block() may end
+         * here, with PC at its block; it must not outlive this run. */
+        c->stop_synced = 0;
         if (m->stop_flag || m->reset_flag || c->lockup || c->held_in_reset)
             continue;
         if (err != UC_ERR_OK) {

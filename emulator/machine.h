@@ -64,16 +64,14 @@ typedef struct cpu_state {
     uc_hook h_block, h_intr, h_wprot, h_unmapped, h_invalid;
     /* Set when the block hook has something rare to do. */
     volatile bool attention;
-    /* A CPU store to read-only memory still lands after the hook in
-     * Unicorn 2.0.1; the hook records it and the next block repairs it. */
+    /* The cells a CPU store to read-only memory left (cpu.c hook_wprot),
+     * written again at the next block should the engine have performed
+     * the raw store after the hook. */
     struct {
         bool pending;
-        uint32_t addr;
         unsigned size;
-        uint8_t old[8];
+        uint8_t want[8];
         uint8_t *host;
-        uint8_t *alias; /* the same bytes at their other address, or NULL */
-        bool program;   /* flash programming: keep old & new */
     } fixup;
     /* Code in [dirty_lo, dirty_hi) changed since it was translated. */
     uint32_t dirty_lo, dirty_hi;
@@ -213,5 +211,8 @@ void core_raise_fault(machine *m, int exc, uint32_t cfsr_bits, uint32_t addr,
  * stopped the core inside a block counted in full, and the block that
  * restarts there counts the rest again). n <= the block's count. */
 void core_uncount(machine *m, uint32_t n);
+/* A fetch from an execute-never address (or an unrecognised exception
+ * return at 0xFFFFFFxx). */
+void core_prefetch_abort(machine *m, uint32_t pc);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "images.h"
 #include "state.h"
 
@@ -31,12 +32,20 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "  help       this text; `photon-sim COMMAND --help` for a command\n"
-            "  version    print the version\n"
+            "  version    print the version and the Unicorn engine in use\n"
             "\n"
             "With no command, `run` boots the default device from %s\n"
             "(bootloader, system parts 2.2.0 and Tinker on first use).\n"
             "Images: %s\n",
             state_default_path(), images_dir());
+}
+
+static int print_version(void)
+{
+    char engine[512];
+    engine_describe(engine, sizeof(engine));
+    printf("photon-sim %s\nCPU engine: %s\n", PHOTON_SIM_VERSION, engine);
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -46,20 +55,16 @@ int main(int argc, char **argv)
             usage(stdout);
             return EXIT_OK;
         }
-        if (argc >= 2 && !strcmp(argv[1], "--version")) {
-            printf("photon-sim %s\n", PHOTON_SIM_VERSION);
-            return EXIT_OK;
-        }
+        if (argc >= 2 && !strcmp(argv[1], "--version"))
+            return print_version();
         return cmd_run(argc, argv);
     }
     if (!strcmp(argv[1], "help")) {
         usage(stdout);
         return EXIT_OK;
     }
-    if (!strcmp(argv[1], "version")) {
-        printf("photon-sim %s\n", PHOTON_SIM_VERSION);
-        return EXIT_OK;
-    }
+    if (!strcmp(argv[1], "version"))
+        return print_version();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].main(argc - 1, argv + 1);

@@ -19,6 +19,20 @@ bool runner_interrupted(void)
     return interrupted != 0;
 }
 
+void runner_trap_signals(runner_signals *saved)
+{
+    struct sigaction sa = {0}; /* no SA_RESTART: blocking calls return */
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &saved->old_int);
+    sigaction(SIGTERM, &sa, &saved->old_term);
+}
+
+void runner_untrap_signals(const runner_signals *saved)
+{
+    sigaction(SIGINT, &saved->old_int, NULL);
+    sigaction(SIGTERM, &saved->old_term, NULL);
+}
+
 double wall_seconds(void)
 {
     struct timespec t;
@@ -68,10 +82,8 @@ static double ahead(runner *r)
 stop_reason runner_run(runner *r, uint64_t deadline)
 {
     machine *m = r->s->p->m;
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    runner_signals saved;
+    runner_trap_signals(&saved);
     r->stop = false;
     r->wall0 = wall_seconds();
     r->virt0 = machine_now(m);
@@ -117,7 +129,6 @@ stop_reason runner_run(runner *r, uint64_t deadline)
     }
     if (interrupted)
         why = STOP_REQUEST;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    runner_untrap_signals(&saved);
     return why;
 }

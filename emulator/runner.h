@@ -5,6 +5,7 @@
 #ifndef PHOTON_RUNNER_H
 #define PHOTON_RUNNER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,8 +43,15 @@ void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx
  * emulator error or SIGINT/SIGTERM. Returns the machine's stop reason,
  * STOP_DEADLINE at the deadline. */
 stop_reason runner_run(runner *r, uint64_t deadline);
-/* Set by SIGINT/SIGTERM once runner_run has installed its handlers. */
+/* Set by SIGINT/SIGTERM once runner_run (or runner_trap_signals) has
+ * installed its handlers. */
 bool runner_interrupted(void);
+/* Catch SIGINT and SIGTERM into runner_interrupted() until untrapped. */
+typedef struct runner_signals {
+    struct sigaction old_int, old_term;
+} runner_signals;
+void runner_trap_signals(runner_signals *saved);
+void runner_untrap_signals(const runner_signals *saved);
 double wall_seconds(void);
 
 #endif

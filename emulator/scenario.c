@@ -46,6 +46,13 @@ struct scn {
     runner r;
     led_classifier lc; /* restarted at every reset */
     bool done;
+    radio air; /* the access points around the device */
+    /* every pattern the LED showed, first time each */
+    struct {
+        led_pattern p;
+        uint64_t at;
+    } ever[256];
+    int n_ever;
     /* the timeline: patterns, resets, what the scenario did */
     char **tl;
     size_t tl_n, tl_cap;
@@ -208,10 +215,41 @@ led_pattern scn_led_now(scn *s, uint64_t *since)
     return s->lc.cur;
 }
 
+bool scn_led_ever(scn *s, const led_pattern *want, uint64_t *when)
+{
+    for (int i = 0; i < s->n_ever; i++) {
+        if (led_pattern_match(want, &s->ever[i].p)) {
+            if (when)
+                *when = s->ever[i].at;
+            return true;
+        }
+    }
+    return false;
+}
+
+radio *scn_radio(scn *s)
+{
+    return &s->air;
+}
+
+static void remember_pattern(scn *s, uint64_t since, const led_pattern *p)
+{
+    char a[96], b[96];
+    led_pattern_str(p, a, sizeof(a));
+    for (int i = 0; i < s->n_ever; i++)
+        if (!strcmp(led_pattern_str(&s->ever[i].p, b, sizeof(b)), a))
+            return;
+    if (s->n_ever < (int)(sizeof(s->ever) / sizeof(s->ever[0]))) {
+        s->ever[s->n_ever].p = *p;
+        s->ever[s->n_ever++].at = since;
+    }
+}
+
 static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_pattern *p)
 {
     scn *s = ctx;
     char buf[96], line[128];
+    remember_pattern(s, since, p);
     snprintf(line, sizeof(line), "LED %s", led_pattern_str(p, buf, sizeof(buf)));
     timeline_add(s, since, line);
     if (s->led_fn)
@@ -469,6 +507,11 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     so.device_id = sc->device_id;
     so.fast_flash = sc->fast_flash;
     char err[1024];
+    radio_init(&s->air);
+    for (size_t i = 0; i < sc->naps; i++)
+        radio_set_ap(&s->air, &sc->aps[i], err, sizeof(err));
+    radio_add_default(&s->air);
+    so.air = &s->air;
     sbuf rep = {0};
     if (session_open(&s->s, &so, err, sizeof(err))) {
         res->status = SCN_ERROR;

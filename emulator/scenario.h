@@ -173,6 +173,12 @@ void scn_serial_consume(scn *s, const char *port, uint64_t upto);
 /* The LED pattern recognised since the last reset (kind LP_NONE if none
  * yet), and when it started. */
 led_pattern scn_led_now(scn *s, uint64_t *since);
+/* Whether the LED showed a pattern matching `want` at any time since the
+ * scenario started (resets included); *when is the first time. */
+bool scn_led_ever(scn *s, const led_pattern *want, uint64_t *when);
+/* The access points around the device (the device: section's wifi-ap
+ * list, or the default one). */
+radio *scn_radio(scn *s);
 
 /* A failure report: what the step expected and what it saw. */
 void scn_expected(scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -56,6 +56,10 @@ static inline char *sb_take(sbuf *b)
     return s;
 }
 
+/* An access point given as "ssid=..,security=.." or as a mapping with
+ * those keys (scenario_wifi_steps.c). */
+bool scn_wifi_ap_from_val(const scn_val *v, radio_ap *ap, char *err, size_t errlen);
+
 /* The arena: everything a parsed scenario owns, freed at once. */
 typedef struct arena_blk {
     struct arena_blk *next;
@@ -88,6 +92,8 @@ struct scenario {
     bool have_seed;
     uint64_t seed;
     bool fast_flash;
+    radio_ap *aps; /* device: wifi-ap */
+    size_t naps;
     uint64_t step_timeout;
     scn_step *steps;
     size_t nsteps;

@@ -880,7 +880,7 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
         return perr(pc, d->line, "device: expected a mapping (state, images, device-id, "
                     "seed, fast-flash, ...), got %s", kind_name(d));
     static const char *const known[] = {"state", "save", "images", "force", "device-id",
-                                        "seed", "fast-flash", NULL};
+                                        "seed", "fast-flash", "wifi-ap", NULL};
     bool ok = check_keys(pc, d, "device", known);
     scn_step st;
     scn_args a;
@@ -923,6 +923,19 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
                       "device: device-id '%s' is not 24 hex digits", sc->device_id);
     } else if (!sc->device_id && scn_arg_has(&a, "device-id")) {
         ok = false;
+    }
+    int wl;
+    const scn_val *wa = mget(d, "wifi-ap", &wl);
+    if (wa && wa->kind != SV_NULL) {
+        size_t n = wa->kind == SV_SEQ ? wa->n : 1;
+        const scn_val *items = wa->kind == SV_SEQ ? wa->items : wa;
+        sc->aps = scn_arena_alloc(&sc->ar, (n ? n : 1) * sizeof(radio_ap));
+        sc->naps = n;
+        for (size_t i = 0; i < n; i++) {
+            char err[512];
+            if (!scn_wifi_ap_from_val(&items[i], &sc->aps[i], err, sizeof(err)))
+                ok = perr(pc, items[i].line, "device: wifi-ap: %s", err);
+        }
     }
     int il;
     const scn_val *im = mget(d, "images", &il);

@@ -17,6 +17,8 @@ extern const scn_step_type scn_step_wait_serial;
 extern const scn_step_type scn_step_run;
 /* scenario_usb_steps.c */
 extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_step_dfu;
+/* scenario_wifi_steps.c */
+extern const scn_step_type scn_step_wifi_ap, scn_step_expect_led_never;
 /* scenario.c */
 void scn_attach_usart1(scn *s);
 
@@ -31,6 +33,7 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_wait,
     &scn_step_wait_led,
     &scn_step_expect_led,
+    &scn_step_expect_led_never,
     /* flash and memory */
     &scn_step_expect_flash,
     &scn_step_expect_module,
@@ -46,7 +49,9 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_usb_attached,
     &scn_step_usb_detached,
     &scn_step_dfu,
-    /* serial, Wi-Fi steps: one line each, here */
+    /* Wi-Fi */
+    &scn_step_wifi_ap,
+    /* serial steps: one line each, here */
     NULL,
 };
 

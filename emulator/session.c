@@ -14,7 +14,13 @@ const char *const session_default_images[] = {
 int session_open(session *s, const session_opts *o, char *err, size_t errlen)
 {
     memset(s, 0, sizeof(*s));
-    photon_config cfg = {.seed = o->seed, .fast_flash = o->fast_flash};
+    radio *air = o->air;
+    if (!air) {
+        radio_init(&s->own_air);
+        radio_add_default(&s->own_air);
+        air = &s->own_air;
+    }
+    photon_config cfg = {.seed = o->seed, .fast_flash = o->fast_flash, .air = air};
     s->p = photon_new(&cfg, err, errlen);
     if (!s->p)
         return -1;

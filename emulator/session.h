@@ -17,6 +17,7 @@ typedef struct session_opts {
     const char *device_id;  /* 24 hex digits, or NULL */
     bool fast_flash;
     bool no_battery; /* start with a true power-on: the backup domain is lost */
+    radio *air;      /* the access points around; NULL: one default open AP */
 } session_opts;
 
 typedef struct session {
@@ -26,6 +27,7 @@ typedef struct session {
     bool existed; /* the state file was there */
     bool battery; /* restore the battery-backed domain at power-on */
     photon_backup backup;
+    radio own_air; /* when the caller gives none */
 } session;
 
 int session_open(session *s, const session_opts *o, char *err, size_t errlen);

@@ -6,7 +6,8 @@
  * stalls meanwhile. EOP is set only when EOPIE is set (ST's library treats
  * any other SR bit as an error). Error bits are write-one-to-clear.
  * Programming is NOR: bits only go from 1 to 0, over-programming allowed.
- * A CPU store without PG programs nothing and sets PGSERR. */
+ * A CPU store without PG programs nothing and sets PGSERR; a store while
+ * BSY waits for the operation in progress. */
 #include "flash.h"
 
 #include <string.h>
@@ -292,8 +293,17 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
     machine *m = M(f);
     bool main = addr < FLASH_SIZE || (addr >= FLASH_BASE && addr < FLASH_BASE + FLASH_SIZE);
     bool otp = addr >= OTP_BASE && addr + size <= OTP_BASE + OTP_SIZE;
-    if (!FIELD_EX32(f->cr, CR, PG) || FIELD_EX32(f->cr, CR, LOCK) ||
-        FIELD_EX32(f->sr, SR, BSY) || !(main || otp)) {
+    uint64_t waited = 0;
+    if (FIELD_EX32(f->sr, SR, BSY)) {
+        /* The bus holds the store until the operation in progress ends
+         * (back-to-back stores, STRD, STM): it ends now, the CPU stalls
+         * for the rest of it (start_op below, or the stall of the op). */
+        uint64_t now = machine_now(m);
+        waited = f->done.when > now ? f->done.when - now : 0;
+        clock_disarm(&m->clock, &f->done);
+        op_done(f);
+    }
+    if (!FIELD_EX32(f->cr, CR, PG) || FIELD_EX32(f->cr, CR, LOCK) || !(main || otp)) {
         f->sr |= R_SR_PGSERR_MASK;
         update_irq(f);
         if (log_on(&m->log, LOG_GUEST) && log_unimp_first(&m->log, addr | 0x80000000u, true))
@@ -331,7 +341,7 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
     }
     (void)value;
     f->programs++;
-    start_op(f, OP_PROGRAM, PROGRAM_TIME_PS);
+    start_op(f, OP_PROGRAM, waited + PROGRAM_TIME_PS);
     changed(f);
     return true;
 }

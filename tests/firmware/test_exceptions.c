@@ -9,7 +9,7 @@
 
 static volatile char order[16];
 static volatile int n_order;
-static volatile uint32_t svc_seen, hf_seen, bf_seen, bf_addr;
+static volatile uint32_t svc_seen, hf_seen, bf_seen, bf_addr, mm_seen, mm_cfsr, mm_pc;
 
 static void mark(char c)
 {
@@ -62,6 +62,21 @@ void hardfault_c(uint32_t *frame)
     frame[6] = (uint32_t)after_fault & ~1u;
 }
 
+void memmanage_c(uint32_t *frame);
+void memmanage_c(uint32_t *frame)
+{
+    mm_seen++;
+    mm_cfsr = SCB_CFSR;
+    mm_pc = frame[6];
+    SCB_CFSR = SCB_CFSR;
+    frame[6] = (uint32_t)after_fault & ~1u;
+}
+
+__attribute__((naked)) void memmanage_handler(void)
+{
+    __asm volatile("mrs r0, msp\n b memmanage_c");
+}
+
 __attribute__((naked)) void busfault_handler(void)
 {
     __asm volatile("mrs r0, msp\n b busfault_c");
@@ -89,6 +104,15 @@ __attribute__((noinline)) static void faulting_load(void)
     __asm volatile("mov %0, lr" : "=r"(lr));
     resume_lr = lr;
     (void)*bad;
+}
+
+/* A call into the peripheral region, execute-never in the default map. */
+__attribute__((noinline)) static void faulting_fetch(void)
+{
+    uint32_t lr;
+    __asm volatile("mov %0, lr" : "=r"(lr));
+    resume_lr = lr;
+    ((void (*)(void))0x40000001u)();
 }
 
 static int same(const char *want)
@@ -152,6 +176,11 @@ int main(void)
     fw_check(bf_seen == 1 && bf_addr == 0x60000000u, "bus fault with BFAR");
     faulting_load(); /* BusFault now disabled: escalates */
     fw_check(hf_seen == 1 && (SCB_HFSR & (1u << 30)), "escalation to HardFault, FORCED");
+
+    SCB_SHCSR |= 1u << 16; /* MEMFAULTENA */
+    faulting_fetch();
+    fw_check(mm_seen == 1 && (mm_cfsr & 1u) && mm_pc == 0x40000000u,
+             "a fetch from an execute-never region: MemManage, IACCVIOL, stacked PC");
 
     fw_done();
 }

@@ -13,9 +13,8 @@
 #define SR_BSY (1u << 16)
 #define SR_PGSERR (1u << 7)
 
-/* Read in a block of its own: a store to flash lands raw in Unicorn and is
- * repaired at the next block (see cpu.c), so a load in the very same
- * block would see it. Firmware never reads back within the store's block. */
+/* A read in a function of its own (test_flash_stores.c reads back within
+ * the store's translation block). */
 __attribute__((noinline)) static uint32_t rd(volatile uint32_t *p)
 {
     return *p;

@@ -7,8 +7,10 @@ st=$TMP/photon.state
 "$SIM" run --state "$st" --fresh --fast-flash --load bootloader@2.2.0 --load system-part1@2.2.0 \
   --load system-part2@2.2.0 --load tinker@0.4.5 --timeout 0.1 -q
 for round in 1 2 3; do
-  # let it boot, panic and reset (SOS ends in a reset); kill at the reset line
-  coproc RUN { exec "$SIM" run --state "$st" --timeout 60; }
+  # an erased device generates its keys, saves and resets itself: kill at
+  # the reset line, when the state file is written
+  coproc RUN { exec "$SIM" run --state "$st" --fresh --fast-flash --load bootloader@2.2.0 \
+    --load system-part1@2.2.0 --load system-part2@2.2.0 --load tinker@0.4.5 --timeout 60; }
   pid=$RUN_PID
   while IFS= read -r line <&"${RUN[0]}"; do
     case "$line" in *"reset ("*) kill -9 "$pid"; break ;; esac

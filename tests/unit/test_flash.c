@@ -115,6 +115,25 @@ static void program_is_nor_and_needs_pg(void **state)
     assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
 }
 
+static void store_while_busy_waits_for_the_programming(void **state)
+{
+    (void)state;
+    unlock();
+    th_wr(m, CR, PSIZE_X32 | CR_PG);
+    uint64_t t0 = machine_now(m);
+    assert_true(flash_cpu_store(&f, FLASH_BASE + 0x8000, 4, 0));
+    /* a second store at once (STRD, STM): no error, it waits */
+    assert_true(flash_cpu_store(&f, FLASH_BASE + 0x8004, 4, 0));
+    assert_int_equal(th_rd(m, SR) & 0xF2u, 0);
+    assert_int_equal(f.programs, 2);
+    /* the CPU stalls for both words, BSY stays set until the second ends */
+    assert_true(m->cpu.stall_until >= t0 + 32 * PS_PER_US);
+    th_advance(m, 20 * PS_PER_US);
+    assert_true(th_rd(m, SR) & SR_BSY);
+    th_advance(m, 14 * PS_PER_US);
+    assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +141,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(wrong_key_locks_until_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(sector_erase_takes_time_then_fills_ff, setup, teardown),
         cmocka_unit_test_setup_teardown(program_is_nor_and_needs_pg, setup, teardown),
+        cmocka_unit_test_setup_teardown(store_while_busy_waits_for_the_programming, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
