@@ -11,7 +11,7 @@ OLD_SYSTEM_UNICORN = ! pkg-config --atleast-version=2.1 unicorn
 JOBS       ?= $(shell nproc)
 RUN_ARGS   ?=
 
-.PHONY: all deps build asan system-engine images run test test-fast bench clean help
+.PHONY: all deps build asan system-engine images particle-cli run test test-fast bench clean help
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "              ASan+UBSan build of the unit and firmware tests"
 	@echo "make build    just build ($(BUILD)/photon-sim)"
 	@echo "make images   fetch and verify the Photon images (images/cache)"
+	@echo "make particle-cli  install the pinned Particle CLI the tests drive (tools/particle-cli)"
 	@echo "make bench    benchmarks (bench/RESULTS.md)"
 
 deps:
@@ -50,10 +51,13 @@ system-engine: deps
 images:
 	@images/fetch
 
-run: build images
+particle-cli:
+	@tools/particle-cli/install
+
+run: build images particle-cli
 	$(BUILD)/photon-sim run $(RUN_ARGS)
 
-test: build images asan system-engine
+test: build images particle-cli asan system-engine
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	if $(OLD_SYSTEM_UNICORN); then cd $(SYSTEM_BUILD) && ctest --output-on-failure -j$(JOBS) -LE fuzz; fi
 	cd $(ASAN_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
@@ -61,7 +65,7 @@ test: build images asan system-engine
 	  ctest --output-on-failure -j$(JOBS) -L sanitized
 
 # only the normal build, for quick iterations
-test-fast: build images
+test-fast: build images particle-cli
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 bench: build images system-engine

@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "gdbstub.h"
+#include "photon_serial.h"
+#include "serial_info.h"
 #include "images.h"
 #include "module.h"
 #include "runner.h"
@@ -59,8 +61,18 @@ static void usage(FILE *f)
 "                       with --timeout or --until-led, or without a terminal)\n"
 "  --speed X            with --realtime: X times real time\n"
 "\n"
-"usb:\n"
-"  --usbip [PORT]       plug the USB cable into a host and export the device\n"
+"usb (the cable is plugged into an emulated host, as into a PC):\n"
+"  --usb-serial WHERE   the Photon's USB serial (CDC ACM, when Device OS runs):\n"
+"                       pty (default: a pseudo-terminal, its path printed as\n"
+"                       \"USB serial: /dev/pts/N\"; it stays across resets and\n"
+"                       DFU mode; baud rates set on it reach the firmware,\n"
+"                       14400 = DFU mode, 28800 = listening mode), stdout, a\n"
+"                       file (both keep the port open: DTR set), or none (the\n"
+"                       serial interfaces stay free for USB/IP clients)\n"
+"  --serial-link PATH   a symlink PATH to the USB serial pty (replaced if it is\n"
+"                       a symlink already)\n"
+"  --no-usb             leave the USB cable unplugged\n"
+"  --usbip [PORT]       also export the device over USB/IP\n"
 "                       over USB/IP on 127.0.0.1:PORT (default 3240; 0: any\n"
 "                       free port, printed); `photon-sim usb -- dfu-util ...`\n"
 "                       or `usbip attach -r 127.0.0.1 -b 1-1` reach it. While a\n"
@@ -77,7 +89,8 @@ static void usage(FILE *f)
 "\n"
 "output:\n"
 "  --led-trace FILE     write every LED change as ms,r,g,b\n"
-"  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, or a file\n"
+"  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, pty (its\n"
+"                       path printed as \"USART1: /dev/pts/N\"), or a file\n"
 "  --log CATS           diagnostics: %s\n"
 "  --log-file FILE      diagnostics to FILE instead of stderr\n"
 "  -q, --quiet          print only the result\n"
@@ -123,8 +136,9 @@ typedef struct run_ctx {
     led_pattern want;
     bool seen;
     uint64_t seen_at;
-    FILE *usart_out;
     int pattern_count;
+    photon_serial ser;
+    serial_info info; /* the USB serial described for `photon-sim usb` */
 } run_ctx;
 
 static void print_time(uint64_t ps)
@@ -157,16 +171,6 @@ static void on_reset(void *ctx, reset_kind kind)
         print_time(machine_now(r->s.p->m));
         printf("reset (%s)\n", reset_kind_name(kind));
         fflush(stdout);
-    }
-}
-
-static void usart_tx(void *ctx, uint8_t b)
-{
-    run_ctx *r = ctx;
-    if (r->usart_out) {
-        fputc(b, r->usart_out);
-        if (b == '\n')
-            fflush(r->usart_out);
     }
 }
 
@@ -213,8 +217,52 @@ static void describe_flash(run_ctx *r)
     printf("%s\n", n ? "" : " empty");
 }
 
-enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND };
+enum { OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
+       OPT_USB_SERIAL, OPT_SERIAL_LINK, OPT_NO_USB };
 enum { OPT_WIFI_AP = 0x800 };
+/* USART1's route, the USB cable with its host, the CDC-ACM driver, the USB
+ * serial's route and the USB/IP server. Prints the ptys. */
+static int start_ports(run_ctx *r, const char *usart, bool no_usb, const char *usb_serial,
+                       const char *serial_link, int usbip_port, const char *usbip_bind,
+                       usb_link **usb)
+{
+    char err[1024];
+    serial_pty *pty;
+    if (photon_serial_route(&r->ser, &r->ser.usart1, &r->r, usart, NULL, &pty, err,
+                            sizeof(err))) {
+        fprintf(stderr, "photon-sim run: --usart1: %s\n", err);
+        return -1;
+    }
+    if (pty)
+        printf("USART1: %s\n", serial_pty_path(pty));
+    if (no_usb)
+        return 0;
+    usb_link_opts uo = {.bind = usbip_bind, .port = usbip_port, .announce = !r->quiet && usbip_port >= 0};
+    if (!(*usb = usb_link_start(&r->r, &uo, err, sizeof(err)))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return -1;
+    }
+    if (!strcmp(usb_serial, "none"))
+        return 0;
+    photon_serial_attach_usb(&r->ser, &(*usb)->host);
+    if (photon_serial_route(&r->ser, &r->ser.usb, &r->r, usb_serial, serial_link, &pty, err,
+                            sizeof(err))) {
+        fprintf(stderr, "photon-sim run: --usb-serial: %s\n", err);
+        return -1;
+    }
+    if (pty && usbip_port >= 0 &&
+        serial_info_start(&r->info, &r->ser.usb, &(*usb)->host, usb_link_port(*usb),
+                          serial_pty_path(pty), err, sizeof(err)))
+        fprintf(stderr, "photon-sim run: %s (`photon-sim usb` will not list the serial port)\n",
+                err);
+    if (pty && serial_link)
+        printf("USB serial: %s (link %s)\n", serial_pty_path(pty), serial_link);
+    else if (pty)
+        printf("USB serial: %s\n", serial_pty_path(pty));
+    fflush(stdout);
+    return 0;
+}
+
 enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE };
 
 int cmd_run(int argc, char **argv)
@@ -231,6 +279,8 @@ int cmd_run(int argc, char **argv)
         {"log", required_argument, 0, 'L'},    {"log-file", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},        {"headless", no_argument, 0, 'W'},
         {"usbip", optional_argument, 0, OPT_USBIP}, {"usbip-bind", required_argument, 0, OPT_USBIP_BIND},
+        {"usb-serial", required_argument, 0, OPT_USB_SERIAL},
+        {"serial-link", required_argument, 0, OPT_SERIAL_LINK}, {"no-usb", no_argument, 0, OPT_NO_USB},
         {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
         {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
         {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
@@ -251,7 +301,8 @@ int cmd_run(int argc, char **argv)
     const char *trace = NULL, *usart = "stdout", *logfile = NULL;
     unsigned logmask = LOG_INFO;
     int usbip_port = -1;
-    const char *usbip_bind = NULL;
+    const char *usbip_bind = NULL, *usb_serial = "pty", *serial_link = NULL;
+    bool no_usb = false;
     usb_link *usb = NULL;
     view_opts vo;
     view_opts_init(&vo);
@@ -332,6 +383,9 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case OPT_USBIP_BIND: usbip_bind = optarg; break;
+        case OPT_USB_SERIAL: usb_serial = optarg; break;
+        case OPT_SERIAL_LINK: serial_link = optarg; break;
+        case OPT_NO_USB: no_usb = true; break;
         case 'q': r.quiet = true; break;
         case 'Z': stats = true; break;
         case 'W': vo.headless = true; break;
@@ -377,6 +431,14 @@ int cmd_run(int argc, char **argv)
     }
     if (speed <= 0)
         speed = 1;
+    if (no_usb && usbip_port >= 0) {
+        fprintf(stderr, "photon-sim run: --no-usb and --usbip contradict each other\n");
+        return EXIT_USAGE;
+    }
+    if (serial_link && (no_usb || strcmp(usb_serial, "pty"))) {
+        fprintf(stderr, "photon-sim run: --serial-link needs the USB serial on a pty\n");
+        return EXIT_USAGE;
+    }
     if (!view_opts_check(&vo, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
         return EXIT_USAGE;
@@ -413,13 +475,6 @@ int cmd_run(int argc, char **argv)
         }
         led_set_trace(&p->led, tracef);
     }
-    if (!strcmp(usart, "stdout"))
-        r.usart_out = stdout;
-    else if (strcmp(usart, "none") && !(r.usart_out = fopen(usart, "w"))) {
-        fprintf(stderr, "photon-sim run: %s: %s\n", usart, strerror(errno));
-        rc = EXIT_USAGE;
-        goto out;
-    }
     if (tracer_active(&tr)) {
         if (trace_file && !(trf = fopen(trace_file, "w"))) {
             fprintf(stderr, "photon-sim run: %s: %s\n", trace_file, strerror(errno));
@@ -440,8 +495,7 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    p->usart[1].tx = usart_tx;
-    p->usart[1].tx_ctx = &r;
+    photon_serial_init(&r.ser, p);
 
     /* A new default device gets the default images. */
     if (!r.s.existed && !so.fresh && nload == 0 && nraw == 0)
@@ -486,13 +540,9 @@ int cmd_run(int argc, char **argv)
     r.r.speed = speed;
     if (realtime)
         r.r.slice_ps = 10 * PS_PER_MS;
-    if (usbip_port >= 0) {
-        usb_link_opts uo = {.bind = usbip_bind, .port = usbip_port, .announce = !r.quiet};
-        if (!(usb = usb_link_start(&r.r, &uo, err, sizeof(err)))) {
-            fprintf(stderr, "photon-sim run: %s\n", err);
-            rc = EXIT_USAGE;
-            goto out;
-        }
+    if (start_ports(&r, usart, no_usb, usb_serial, serial_link, usbip_port, usbip_bind, &usb)) {
+        rc = EXIT_USAGE;
+        goto out;
     }
     if (view_start(&view, &vo, &r.s, &r.r, r.until || timeout >= 0, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
@@ -548,6 +598,8 @@ int cmd_run(int argc, char **argv)
     }
 out:
     view_free(view);
+    serial_info_stop(&r.info);
+    photon_serial_free(&r.ser);
     usb_link_free(usb);
     if (gdb) {
         gdbstub_finish(gdb, rc);
@@ -558,8 +610,6 @@ out:
         fclose(trf);
     if (tracef)
         fclose(tracef);
-    if (r.usart_out && r.usart_out != stdout)
-        fclose(r.usart_out);
     session_close(&r.s);
     if (logf)
         fclose(logf);

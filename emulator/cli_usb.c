@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "serial_info.h"
 #include "usbip.h"
 
 static void usage(FILE *f)
@@ -22,10 +25,14 @@ static void usage(FILE *f)
     fprintf(f,
 "usage: photon-sim usb [OPTIONS] -- COMMAND [ARGS...]\n"
 "\n"
-"Run COMMAND (for example dfu-util) with photon-sim's userspace libusb shim\n"
-"preloaded, so that it talks to the emulated Photon of a running\n"
-"`photon-sim run --usbip PORT` instead of real USB devices. No root, no\n"
-"kernel module. Descriptors and transfers come from the emulated device.\n"
+"Run COMMAND (for example dfu-util or the Particle CLI) with photon-sim's\n"
+"userspace libusb shim preloaded, so that it talks to the emulated Photon of\n"
+"a running `photon-sim run --usbip PORT` instead of real USB devices. No\n"
+"root, no kernel module. Descriptors and transfers come from the emulated\n"
+"device. The Photon's USB serial (the simulator's pty) is listed too, as\n"
+"udev lists /dev/ttyACM0 (a `udevadm` on COMMAND's PATH that answers\n"
+"`udevadm info -e`), so serial port listings find it with the Photon's\n"
+"vendor, product and device ID; baud rates set on it reach the firmware.\n"
 "\n"
 "  --port N        the simulator's USB/IP port (default: $PHOTON_USBIP_PORT\n"
 "                  or %d)\n"
@@ -37,9 +44,14 @@ static void usage(FILE *f)
 "  photon-sim usb -- dfu-util -l\n"
 "  photon-sim usb -- dfu-util -d 2b04:d006 -a 0 -s 0x08020000 -D system-part1.bin\n"
 "  photon-sim usb -- dfu-util -d 2b04:d006 -a 0 -s 0x080A0000:leave -D tinker.bin\n"
+"  photon-sim usb -- particle usb list\n"
+"  photon-sim usb -- particle flash --local tinker.bin\n"
+"  photon-sim usb -- particle serial list\n"
 "\n"
-"The environment of COMMAND gets LD_PRELOAD=libphoton-usb.so and\n"
-"PHOTON_USBIP=ADDR:PORT; PHOTON_USB_DEBUG=1 makes the shim print each request.\n"
+"The environment of COMMAND gets LD_PRELOAD=libphoton-usb.so,\n"
+"PHOTON_USBIP=ADDR:PORT, PHOTON_SIM_SERIAL_INFO (the simulator's description\n"
+"of its USB serial) and the directory of that udevadm first on PATH;\n"
+"PHOTON_USB_DEBUG=1 makes the shim print each request.\n"
 "Exit status: COMMAND's, or 2 on bad usage, 1 if --wait saw no device, 127 if\n"
 "COMMAND cannot be run.\n",
             USBIP_DEFAULT_PORT);
@@ -83,6 +95,37 @@ static double mono(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* PHOTON_SIM_SERIAL_INFO, and a directory with `udevadm` (this program)
+ * first on PATH. */
+static int serial_setenv(int port, char *err, size_t errlen)
+{
+    char dir[400], bin[450], link[500], tmp[520], self[PATH_MAX], info[512];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0 || !serial_info_dir(dir, sizeof(dir)) || !serial_info_path(port, info, sizeof(info))) {
+        snprintf(err, errlen, "no private directory for the udevadm stand-in");
+        return -1;
+    }
+    self[n] = 0;
+    snprintf(bin, sizeof(bin), "%s/bin", dir);
+    snprintf(link, sizeof(link), "%s/udevadm", bin);
+    snprintf(tmp, sizeof(tmp), "%s.%d", link, (int)getpid());
+    if ((mkdir(bin, 0700) && errno != EEXIST) || symlink(self, tmp) || rename(tmp, link)) {
+        snprintf(err, errlen, "cannot make %.300s: %s", link, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    const char *path = getenv("PATH");
+    char *newpath = NULL;
+    if (asprintf(&newpath, "%s:%s", bin, path && *path ? path : "/usr/bin:/bin") < 0 ||
+        setenv("PATH", newpath, 1) || setenv("PHOTON_SIM_SERIAL_INFO", info, 1)) {
+        free(newpath);
+        snprintf(err, errlen, "cannot set the environment");
+        return -1;
+    }
+    free(newpath);
+    return 0;
 }
 
 int cmd_usb(int argc, char **argv)
@@ -145,6 +188,8 @@ int cmd_usb(int argc, char **argv)
         }
     }
     char err[512];
+    if (serial_setenv(port, err, sizeof(err)))
+        fprintf(stderr, "photon-sim usb: %s (serial ports are not listed)\n", err);
     if (usb_shim_setenv(host, port, err, sizeof(err))) {
         fprintf(stderr, "photon-sim usb: %s\n", err);
         return EXIT_INTERNAL;

@@ -15,7 +15,8 @@ static const cli_command commands[] = {
     {"run", "boot the emulated Photon (the default command)", cmd_run},
     {"inspect", "show module headers of images, or of a device's flash", cmd_inspect},
     {"scenario", "run scenario files (YAML): drive the device, check what it does", cmd_scenario},
-    {"usb", "run a host USB tool (dfu-util) against a running simulator", cmd_usb},
+    {"usb", "run a host USB tool (dfu-util, the Particle CLI) against a running simulator",
+     cmd_usb},
     {"cloud", "a local Particle cloud: device server, REST API, its own small CLI", cmd_cloud},
 };
 
@@ -50,6 +51,9 @@ static int print_version(void)
 
 int main(int argc, char **argv)
 {
+    const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    if (argc > 0 && !strcmp(base ? base + 1 : argv[0], "udevadm"))
+        return cmd_udevadm(argc, argv);
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
             usage(stdout);

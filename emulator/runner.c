@@ -58,6 +58,57 @@ void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx
     }
 }
 
+void runner_remove_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx)
+{
+    for (int i = 0; i < r->npollers; i++) {
+        if (r->pollers[i].poll != poll || r->pollers[i].ctx != ctx)
+            continue;
+        memmove(&r->pollers[i], &r->pollers[i + 1],
+                (size_t)(r->npollers - i - 1) * sizeof(r->pollers[0]));
+        r->npollers--;
+        return;
+    }
+}
+
+#define PACED_SLICE_PS PS_PER_MS
+#define PACE_MAX_WAIT_MS 50
+
+void runner_pace_rebase(runner *r)
+{
+    r->pace_wall0 = wall_seconds();
+    r->pace_virt0 = machine_now(r->s->p->m);
+}
+
+void runner_pace_hold(runner *r, bool on)
+{
+    if (on && r->pace_holds++ == 0) {
+        r->pace_lead = 0;
+        runner_pace_rebase(r);
+        log_msg(&r->s->p->m->log, LOG_USB, "host-paced time on");
+    } else if (!on && r->pace_holds > 0 && --r->pace_holds == 0) {
+        log_msg(&r->s->p->m->log, LOG_USB, "host-paced time off");
+    }
+}
+
+void runner_pace_lead(runner *r, double seconds)
+{
+    r->pace_lead = seconds;
+    runner_pace_rebase(r);
+}
+
+/* How long to wait (ms) before virtual time may go on (host pacing). */
+static int pace_wait(runner *r)
+{
+    if (!r->pace_holds)
+        return 0;
+    double ahead = (double)(machine_now(r->s->p->m) - r->pace_virt0) / PS_PER_S -
+                   (wall_seconds() - r->pace_wall0) - r->pace_lead;
+    if (ahead <= 0)
+        return 0;
+    int ms = (int)(ahead * 1000) + 1;
+    return ms > PACE_MAX_WAIT_MS ? PACE_MAX_WAIT_MS : ms;
+}
+
 /* Every poller gets what is left of the time the runner may wait, so
  * several blocking pollers together wait no longer than that. */
 static bool poll_all(runner *r, int wait_ms)
@@ -101,7 +152,8 @@ stop_reason runner_run(runner *r, uint64_t deadline)
             why = STOP_DEADLINE;
             break;
         }
-        uint64_t until = deadline - now < r->slice_ps ? deadline : now + r->slice_ps;
+        uint64_t slice = r->pace_holds ? PACED_SLICE_PS : r->slice_ps;
+        uint64_t until = deadline - now < slice ? deadline : now + slice;
         why = machine_run(m, until);
         if (why == STOP_ERROR)
             break;
@@ -118,7 +170,12 @@ stop_reason runner_run(runner *r, uint64_t deadline)
             double a = ahead(r);
             wait = a > 0 ? (int)(a * 1000) : 0;
         }
+        int pw = pace_wait(r);
+        if (pw > wait)
+            wait = pw;
         bool busy = poll_all(r, wait);
+        while (!busy && !interrupted && !r->stop && (pw = pace_wait(r)) > 0)
+            busy = poll_all(r, pw); /* host pacing: virtual time waits for the wall clock */
         if (r->realtime && !busy) {
             double a = ahead(r);
             if (a > 0)

@@ -35,14 +35,39 @@ struct runner {
     uint64_t saved_resets;
     double wall0;            /* wall clock at the start of pacing */
     uint64_t virt0;
+    /* host pacing (runner_pace_hold) */
+    int pace_holds;
+    double pace_lead;        /* seconds virtual time may run ahead now */
+    double pace_wall0;
+    uint64_t pace_virt0;
 };
 
 void runner_init(runner *r, session *s);
 void runner_add_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx);
+void runner_remove_poller(runner *r, bool (*poll)(void *, runner *, int), void *ctx);
 /* Run until virtual time `deadline` (UINT64_MAX: forever), r->stop, an
  * emulator error or SIGINT/SIGTERM. Returns the machine's stop reason,
  * STOP_DEADLINE at the deadline. */
 stop_reason runner_run(runner *r, uint64_t deadline);
+/* Host-paced time. While a host program talks to the device (a USB/IP
+ * client, a program holding a serial pty open), its timeouts and the
+ * firmware's must agree: slices shrink to 1 ms of virtual time and idle
+ * virtual time may not run ahead of the wall clock (by more than the lead,
+ * below), so the host's think time is real time to the firmware. Without
+ * holders the runner is as fast as ever (and deterministic).
+ * runner_pace_hold(r, true/false) takes/releases one hold (counted). */
+void runner_pace_hold(runner *r, bool on);
+/* How far virtual time may run ahead of the wall clock from now on (a USB
+ * transfer in flight may: a flash erase inside a request takes no wall
+ * time). Restarts the count, as runner_pace_rebase. */
+void runner_pace_lead(runner *r, double seconds);
+/* Start counting the lead afresh from now. */
+void runner_pace_rebase(runner *r);
+static inline bool runner_paced(const runner *r)
+{
+    return r->pace_holds > 0;
+}
+
 /* Set by SIGINT/SIGTERM once runner_run (or runner_trap_signals) has
  * installed its handlers. */
 bool runner_interrupted(void);

@@ -365,19 +365,6 @@ void scn_serial_consume(scn *s, const char *port, uint64_t upto)
     sp->base += k;
 }
 
-static void usart1_tx(void *ctx, uint8_t b)
-{
-    scn_serial_feed(ctx, "usart1", &b, 1);
-}
-
-/* USART1 (TX pin) into the evidence: an attach hook (scenario_steps.c). */
-void scn_attach_usart1(scn *s)
-{
-    photon *p = scn_photon(s);
-    p->usart[1].tx = usart1_tx;
-    p->usart[1].tx_ctx = s;
-}
-
 static bool step_poll(void *ctx, runner *r, int wait_ms)
 {
     scn *s = ctx;

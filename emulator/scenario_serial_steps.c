@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "scenario_serial.h"
 
 #define MAX_PORTS 8
 
@@ -114,6 +115,8 @@ static void on_serial(void *ctx, const char *port)
 static scn_status run_wait_serial(scn *s, scn_step *st)
 {
     const serial_args *a = st->data;
+    if (a->port && !scn_serial_port_open(s, a->port))
+        return SCN_ERROR; /* a named port is opened (the USB serial plugged in) */
     serial_wait *w = calloc(1, sizeof(*w));
     if (!w)
         return SCN_ERROR;
@@ -157,7 +160,8 @@ const scn_step_type scn_step_wait_serial = {
     .keys = "text match port timeout",
     .main_key = "text",
     .summary = "wait for a line of serial output containing `text` (or matching the "
-               "regular expression `match`), on `port` (usart1, ...; default any); the "
+               "regular expression `match`), on `port` (usb: the USB serial, opened and "
+               "plugged in; usart1; default any port already in use); the "
                "unfinished last line counts (prompts); output up to the matched line is "
                "consumed; fails at `timeout` (default: the step-timeout)",
     .parse = parse_wait_serial,

@@ -11,16 +11,17 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
     scn_step_release, scn_step_hold, scn_step_wait, scn_step_wait_led, scn_step_expect_led,
     scn_step_expect_flash, scn_step_expect_module, scn_step_write_flash,
     scn_step_corrupt_flash, scn_step_expect_memory, scn_step_write_memory;
-/* scenario_serial_steps.c */
-extern const scn_step_type scn_step_wait_serial;
+/* scenario_serial_steps.c, scenario_serial_io_steps.c, scenario_ymodem_step.c */
+extern const scn_step_type scn_step_wait_serial, scn_step_serial_write, scn_step_serial_line,
+    scn_step_expect_serial, scn_step_ymodem_send;
 /* scenario_step_run.c */
 extern const scn_step_type scn_step_run;
 /* scenario_usb_steps.c */
 extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_step_dfu;
 /* scenario_wifi_steps.c */
 extern const scn_step_type scn_step_wifi_ap, scn_step_expect_led_never;
-/* scenario.c */
-void scn_attach_usart1(scn *s);
+/* scenario_serial_ports.c */
+void scn_attach_serial(scn *s);
 
 const scn_step_type *const scenario_step_types[] = {
     /* device */
@@ -41,8 +42,12 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_corrupt_flash,
     &scn_step_expect_memory,
     &scn_step_write_memory,
-    /* serial output */
+    /* serial */
     &scn_step_wait_serial,
+    &scn_step_serial_write,
+    &scn_step_serial_line,
+    &scn_step_expect_serial,
+    &scn_step_ymodem_send,
     /* the host */
     &scn_step_run,
     /* USB */
@@ -58,7 +63,7 @@ const scn_step_type *const scenario_step_types[] = {
 /* Set-up for every scenario (e.g. wiring a serial port to the evidence):
  * one line each, here. */
 const scn_attach_fn scenario_attach_hooks[] = {
-    scn_attach_usart1,
+    scn_attach_serial,
     NULL,
 };
 

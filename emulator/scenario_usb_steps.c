@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "scenario.h"
+#include "scenario_serial.h"
 #include "usbip.h"
 
 #define DFU_UTIL "dfu-util"
@@ -32,8 +33,8 @@ static void link_end(void *ctx)
     usb_link_free(ctx);
 }
 
-/* The scenario's USB link, plugged in on first use. */
-static usb_link *get_link(scn *s, bool *created)
+/* The scenario's USB link, plugged in on first use (scenario_serial.h). */
+usb_link *scn_usb_link(scn *s, bool *created)
 {
     usb_link *l = scn_get_ext(s, &link_key);
     if (created)
@@ -145,7 +146,7 @@ static void describe(usb_link *l, char *buf, size_t n) /* n >= 320 */
 static scn_status run_attach(scn *s, scn_step *st)
 {
     const attach_args *a = st->data;
-    usb_link *l = get_link(s, NULL);
+    usb_link *l = scn_usb_link(s, NULL);
     if (!l)
         return SCN_ERROR;
     uint64_t timeout = a->timeout_ps ? a->timeout_ps : scn_step_timeout(s);
@@ -321,7 +322,7 @@ static scn_status run_dfu(scn *s, scn_step *st)
 {
     const dfu_args *a = st->data;
     bool created;
-    usb_link *l = get_link(s, &created);
+    usb_link *l = scn_usb_link(s, &created);
     if (!l)
         return SCN_ERROR;
     if (created) {

@@ -773,6 +773,7 @@ static void enum_next(usbhost *h, int step)
             r->status = 0;
             if (r->done)
                 r->done(r);
+            notify(h, USBH_RESET_DONE);
         } else {
             notify(h, USBH_ATTACHED);
         }
@@ -804,12 +805,41 @@ int usbhost_port_reset(usbhost *h, usb_urb *u)
     return 0;
 }
 
+void usbhost_claim(usbhost *h, uint8_t ep, bool claim)
+{
+    unsigned i = usbhost_pipe_of(ep);
+    if (i == 0)
+        return;
+    if (claim)
+        h->claimed |= 1u << i;
+    else
+        h->claimed &= ~(1u << i);
+}
+
+bool usbhost_claimed(const usbhost *h, uint8_t ep)
+{
+    unsigned i = usbhost_pipe_of(ep);
+    return i != 0 && (h->claimed & (1u << i)) != 0;
+}
+
 void usbhost_listen(usbhost *h, void (*fn)(void *, usbhost *, usbhost_event), void *ctx)
 {
     if (h->nlisteners < USBH_MAX_LISTENERS) {
         h->listeners[h->nlisteners].fn = fn;
         h->listeners[h->nlisteners].ctx = ctx;
         h->nlisteners++;
+    }
+}
+
+void usbhost_unlisten(usbhost *h, void (*fn)(void *, usbhost *, usbhost_event), void *ctx)
+{
+    for (int i = 0; i < h->nlisteners; i++) {
+        if (h->listeners[i].fn != fn || h->listeners[i].ctx != ctx)
+            continue;
+        memmove(&h->listeners[i], &h->listeners[i + 1],
+                (size_t)(h->nlisteners - i - 1) * sizeof(h->listeners[0]));
+        h->nlisteners--;
+        return;
     }
 }
 

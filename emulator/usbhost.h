@@ -48,6 +48,8 @@ struct usb_urb {
 typedef enum {
     USBH_ATTACHED, /* enumerated and configured: ready for clients */
     USBH_DETACHED, /* gone (disconnect, cable unplugged, re-enumeration) */
+    USBH_RESET_DONE, /* a port reset kept the same device: transfers that it
+                      ended (-ESHUTDOWN) may be submitted again */
 } usbhost_event;
 
 typedef enum {
@@ -86,6 +88,7 @@ typedef struct usbhost {
     char manufacturer[128], product[128], serial[128];
     uint8_t ep_type[32];  /* by pipe index: 0 none, else USB type + 1 */
     uint16_t ep_mps[32];
+    uint32_t claimed;     /* pipes a host-side class driver holds (usbhost_claim) */
     /* enumeration in progress */
     int enum_step;
     int enum_tries;
@@ -109,6 +112,7 @@ void usbhost_init(usbhost *h, struct machine *m, usb_port *port);
 /* Unplug, fail what is queued, disarm the host's events. */
 void usbhost_free(usbhost *h);
 void usbhost_listen(usbhost *h, void (*fn)(void *, usbhost *, usbhost_event), void *ctx);
+void usbhost_unlisten(usbhost *h, void (*fn)(void *, usbhost *, usbhost_event), void *ctx);
 /* Plug or unplug the cable (VBUS and the data lines). */
 void usbhost_plug(usbhost *h, bool plugged);
 /* Enumerated and ready for transfers. */
@@ -128,6 +132,11 @@ bool usbhost_cancel(usbhost *h, usb_urb *u);
  * descriptors, -ENODEV if it changed or vanished (then listeners also see
  * DETACHED and, for a new device, ATTACHED). */
 int usbhost_port_reset(usbhost *h, usb_urb *u);
+/* A class driver of the host (the CDC-ACM bridge) holds an endpoint, as a
+ * kernel driver bound to an interface does: other clients (USB/IP) are
+ * refused it. Endpoint 0 is shared by everyone and never claimed. */
+void usbhost_claim(usbhost *h, uint8_t ep, bool claim);
+bool usbhost_claimed(const usbhost *h, uint8_t ep);
 /* Pipe index of an endpoint address. */
 static inline unsigned usbhost_pipe_of(uint8_t ep)
 {

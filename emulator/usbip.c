@@ -21,7 +21,6 @@
 #include "machine.h"
 
 #define LINGER_S 1.0   /* host pacing continues this long after the last client */
-#define PACED_SLICE_PS PS_PER_MS
 #define TRANSFER_LEAD_S 5.0 /* how far a transfer in flight may run ahead */
 #define MAX_CLIENTS 16
 
@@ -72,6 +71,8 @@ static int be_submit(void *ctx, usb_urb *u)
 {
     usb_link *l = ctx;
     l->urbs++;
+    if (usbhost_claimed(&l->host, u->ep))
+        return -EBUSY; /* the host's own CDC-ACM driver holds it (usbip.h) */
     return usbhost_submit(&l->host, u);
 }
 
@@ -104,6 +105,8 @@ static void proto_log(void *ctx, const char *msg)
 static void host_event(void *ctx, usbhost *h, usbhost_event ev)
 {
     usb_link *l = ctx;
+    if (ev == USBH_RESET_DONE)
+        return;
     if (ev == USBH_ATTACHED) {
         say(l, "USB device %04x:%04x \"%s\" (serial %s) attached as bus id %s, device %u",
             h->dev_desc[8] | h->dev_desc[9] << 8, h->dev_desc[10] | h->dev_desc[11] << 8,
@@ -320,28 +323,15 @@ static void service_commands(usb_link *l)
 
 /* ---- the poller ------------------------------------------------------- */
 
-static void pace_rebase(usb_link *l)
-{
-    l->pace_wall0 = wall_seconds();
-    l->pace_virt0 = machine_now(M(l));
-}
-
 static bool link_poll(void *ctx, runner *r, int wait_ms)
 {
     usb_link *l = ctx;
     double wall = wall_seconds();
     bool clients = l->proto.conns != NULL;
     bool linked = clients || commands_running(l) || wall - l->last_client_wall < LINGER_S;
-    if (linked && !l->paced) {
-        l->paced = true;
-        l->saved_slice = r->slice_ps;
-        r->slice_ps = PACED_SLICE_PS;
-        pace_rebase(l);
-        log_msg(&M(l)->log, LOG_USB, "usb: host-paced time on");
-    } else if (!linked && l->paced) {
-        l->paced = false;
-        r->slice_ps = l->saved_slice;
-        log_msg(&M(l)->log, LOG_USB, "usb: host-paced time off");
+    if (linked != l->paced) {
+        l->paced = linked;
+        runner_pace_hold(r, linked);
     }
     /* Between transfers virtual time follows the wall clock; a transfer in
      * flight may run ahead by TRANSFER_LEAD_S (a flash erase inside a
@@ -351,24 +341,15 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
     bool busy = l->proto.pending_count > 0;
     if (busy != l->was_busy) {
         l->was_busy = busy;
-        pace_rebase(l);
+        runner_pace_lead(r, busy ? TRANSFER_LEAD_S : 0);
     }
-    int timeout = 0;
-    if (l->paced) {
-        double ahead = (double)(machine_now(M(l)) - l->pace_virt0) / PS_PER_S -
-                       (wall - l->pace_wall0) - (busy ? TRANSFER_LEAD_S : 0);
-        if (ahead > 0)
-            timeout = (int)(ahead * 1000) + 1;
-        if (timeout > 50)
-            timeout = 50;
-    }
+    int timeout = wait_ms;
     if (busy) {
         /* the runner's own --realtime pacing must not make up for the
          * transfer's lead afterwards either */
         r->wall0 = wall;
         r->virt0 = machine_now(M(l));
-    } else if (wait_ms > timeout) {
-        timeout = wait_ms;
+        timeout = 0;
     }
     if (r->halted && timeout > 50)
         timeout = 50;
@@ -397,7 +378,7 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
     service_commands(l);
     if ((l->proto.pending_count > 0) != l->was_busy) {
         l->was_busy = !l->was_busy;
-        pace_rebase(l);
+        runner_pace_lead(r, l->was_busy ? TRANSFER_LEAD_S : 0);
     }
     return l->proto.pending_count > 0;
 }
@@ -648,5 +629,7 @@ void usb_link_free(usb_link *l)
         close(l->listen_fd);
     l->announce = false; /* the cable comes out because the run ends */
     usbhost_free(&l->host);
+    if (l->paced)
+        runner_pace_hold(l->r, false);
     free(l);
 }

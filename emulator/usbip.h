@@ -10,9 +10,9 @@
  * Virtual time while a host program talks to the device: without clients
  * the simulator runs as fast as it can, as always (deterministic). While a
  * client is connected (and for one wall-clock second after the last one
- * left, or while a host command runs) the link is "host-paced": slices
- * shrink to 1 ms of virtual time; between transfers virtual time may not
- * run ahead of the wall clock, so the firmware sees the host's think time
+ * left, or while a host command runs) the link holds the runner's
+ * host-paced time (runner.h): slices shrink to 1 ms of virtual time;
+ * between transfers virtual time may not run ahead of the wall clock, so the firmware sees the host's think time
  * as real time rather than as minutes of idle; while a transfer is in
  * flight the machine may run up to 5 s ahead of the wall clock (a 1 s flash
  * erase inside a DFU request takes milliseconds), no more, so a request the
@@ -74,13 +74,10 @@ struct usb_link {
     int listen_fd;
     int port;
     bool announce;
-    /* pacing */
+    /* pacing (runner_pace_hold) */
     bool paced;
     bool was_busy;
-    uint64_t saved_slice;
     double last_client_wall;
-    double pace_wall0;
-    uint64_t pace_virt0;
     /* waits (usb_link_wait_*) */
     int wait_attached; /* -1 none, 0 detached, 1 attached */
     usb_command *wait_cmd;

@@ -40,7 +40,7 @@ typedef struct fake {
 static machine *m;
 static fake F;
 static usbhost H;
-static int attached, detached;
+static int attached, detached, port_resets;
 
 static const uint8_t CONFIG[32] = {
     9, 2, 32, 0, 1, 1, 0, 0x80, 50,
@@ -200,6 +200,8 @@ static void on_event(void *ctx, usbhost *h, usbhost_event ev)
     (void)h;
     if (ev == USBH_ATTACHED)
         attached++;
+    else if (ev == USBH_RESET_DONE)
+        port_resets++;
     else
         detached++;
 }
@@ -212,7 +214,7 @@ static int setup(void **state)
     F.port.ops = &fake_ops;
     F.port.dev = &F;
     F.product = 0xD006;
-    attached = detached = 0;
+    attached = detached = port_resets = 0;
     usbhost_init(&H, m, &F.port);
     usbhost_listen(&H, on_event, NULL);
     return 0;
@@ -462,6 +464,7 @@ static void port_reset_same_or_different_device(void **state)
     assert_int_equal(H.devnum, 2); /* same device, same address */
     assert_int_equal(attached, 1);
     assert_int_equal(detached, 0);
+    assert_int_equal(port_resets, 1); /* class drivers hear that it is back */
     F.product = 0xC006; /* it comes back as another device */
     control_urb(&u, &r, (const uint8_t[8]){0x23, 3, 4, 0, 1, 0, 0, 0}, NULL, 0);
     assert_int_equal(usbhost_port_reset(&H, &u), 0);
@@ -469,7 +472,26 @@ static void port_reset_same_or_different_device(void **state)
     assert_int_equal(r.status, -ENODEV);
     assert_int_equal(detached, 1);
     assert_int_equal(attached, 2);
+    assert_int_equal(port_resets, 1);
     assert_true(usbhost_ready(&H));
+}
+
+static void claimed_endpoints(void **state)
+{
+    (void)state;
+    assert_false(usbhost_claimed(&H, 0x81));
+    usbhost_claim(&H, 0x81, true);
+    usbhost_claim(&H, 0x01, true);
+    usbhost_claim(&H, 0x00, true); /* endpoint 0 is everyone's */
+    assert_true(usbhost_claimed(&H, 0x81));
+    assert_true(usbhost_claimed(&H, 0x01));
+    assert_false(usbhost_claimed(&H, 0x02));
+    assert_false(usbhost_claimed(&H, 0x82));
+    assert_false(usbhost_claimed(&H, 0x00));
+    assert_false(usbhost_claimed(&H, 0x80));
+    usbhost_claim(&H, 0x81, false);
+    assert_false(usbhost_claimed(&H, 0x81));
+    assert_true(usbhost_claimed(&H, 0x01));
 }
 
 static void enumeration_gives_up(void **state)
@@ -495,6 +517,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_and_disconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(soft_disconnect_glitch_is_not_a_disconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(port_reset_same_or_different_device, setup, teardown),
+        cmocka_unit_test_setup_teardown(claimed_endpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(enumeration_gives_up, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,183 @@
+/* The ymodem-send scenario step: the real `sb` from lrzsz sends a file
+ * with YMODEM (1 KB blocks) over a pty of the serial port, as a user
+ * would after typing `f` in listening mode. The device keeps running,
+ * paced to the wall clock while sb has the pty open (pty.h), so sb's
+ * timeouts and the firmware's agree. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "scenario_serial.h"
+
+#define ERR_MAX 8192
+
+typedef struct ymodem_args {
+    const char *file;
+    const char *port;
+    const char *program;
+    uint64_t timeout;
+    bool expect_ok;
+} ymodem_args;
+
+static bool parse_ymodem(scn_args *a, scn_step *st)
+{
+    ymodem_args *y = scn_alloc(a, sizeof(*y));
+    st->data = y;
+    y->port = "usb";
+    y->program = "sb";
+    y->timeout = 120 * PS_PER_S;
+    bool ok = scn_arg_image(a, "file", true, &y->file);
+    ok &= scn_arg_str(a, "port", false, &y->port);
+    ok &= scn_arg_str(a, "program", false, &y->program);
+    ok &= scn_arg_duration(a, "timeout", false, &y->timeout);
+    static const char *const outcomes[] = {"success", "failure", NULL};
+    int outcome = 0;
+    ok &= scn_arg_enum(a, "expect", false, outcomes, &outcome);
+    y->expect_ok = outcome == 0;
+    return ok;
+}
+
+typedef struct sender {
+    scn *s;
+    pid_t pid;
+    int err_fd;
+    char err[ERR_MAX];
+    size_t err_len;
+    bool exited;
+    int status;
+} sender;
+
+static void drain(sender *x)
+{
+    while (x->err_fd >= 0) {
+        char buf[1024];
+        ssize_t n = read(x->err_fd, buf, sizeof(buf));
+        if (n <= 0) {
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(x->err_fd);
+                x->err_fd = -1;
+            }
+            return;
+        }
+        size_t k = (size_t)n < ERR_MAX - 1 - x->err_len ? (size_t)n : ERR_MAX - 1 - x->err_len;
+        memcpy(x->err + x->err_len, buf, k);
+        x->err_len += k;
+        x->err[x->err_len] = 0;
+    }
+}
+
+static bool poll_sender(void *ctx, runner *r, int wait_ms)
+{
+    sender *x = ctx;
+    (void)r;
+    (void)wait_ms;
+    drain(x);
+    int st;
+    if (!x->exited && waitpid(x->pid, &st, WNOHANG) == x->pid) {
+        drain(x);
+        x->exited = true;
+        x->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        scn_done(x->s);
+    }
+    return false;
+}
+
+/* sb with the pty as its stdin and stdout, its stderr into a pipe. */
+static pid_t start(const ymodem_args *y, const char *tty, int *err_fd)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC))
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(tty, O_RDWR | O_NOCTTY);
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(pfd[1], 2);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execlp(y->program, y->program, "-k", "-vv", y->file, (char *)NULL);
+        dprintf(2, "cannot run %s: %s\n", y->program, strerror(errno));
+        _exit(127);
+    }
+    close(pfd[1]);
+    if (pid < 0) {
+        close(pfd[0]);
+        return -1;
+    }
+    fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
+    *err_fd = pfd[0];
+    return pid;
+}
+
+static scn_status run_ymodem(scn *s, scn_step *st)
+{
+    const ymodem_args *y = st->data;
+    serial_pty *p = scn_serial_pty(s, y->port);
+    if (!p)
+        return SCN_ERROR;
+    sender x = {.s = s, .err_fd = -1};
+    x.pid = start(y, serial_pty_path(p), &x.err_fd);
+    if (x.pid < 0) {
+        scn_note(s, "ymodem-send: cannot start %s: %s", y->program, strerror(errno));
+        return SCN_ERROR;
+    }
+    scn_event(s, "%s: %s -k %s (YMODEM) on %s", y->port, y->program, y->file, serial_pty_path(p));
+    scn_set_poller(s, poll_sender, &x);
+    scn_wait r = scn_run_until(s, scn_now(s) + y->timeout);
+    scn_set_poller(s, NULL, NULL);
+    if (!x.exited) {
+        kill(x.pid, SIGKILL);
+        int stw;
+        waitpid(x.pid, &stw, 0);
+        drain(&x);
+        x.status = -1;
+    }
+    if (x.err_fd >= 0)
+        close(x.err_fd);
+    if (r == SCN_WAIT_ERROR)
+        return SCN_ERROR;
+    bool ok = x.status == 0;
+    char tb[32];
+    if (x.status == 127 || x.status == 126) {
+        scn_note(s, "ymodem-send: %s", x.err);
+        return SCN_ERROR;
+    }
+    if (ok == y->expect_ok) {
+        scn_event(s, "%s: %s %s (exit %d)", y->port, y->program,
+                  ok ? "sent the file" : "failed, as expected", x.status);
+        return SCN_PASS;
+    }
+    scn_expected(s, "%s to %s within %s", y->program,
+                 y->expect_ok ? "send the file" : "fail", scn_fmt_time(y->timeout, tb, sizeof(tb)));
+    if (x.status < 0)
+        scn_seen(s, "it had not finished (killed)");
+    else
+        scn_seen(s, "exit status %d", x.status);
+    if (x.err_len)
+        scn_note(s, "%s said:\n%s", y->program, x.err);
+    return SCN_FAIL;
+}
+
+const scn_step_type scn_step_ymodem_send = {
+    .name = "ymodem-send",
+    .keys = "file port program timeout expect",
+    .main_key = "file",
+    .summary = "send `file` (a file or an image name: tinker@0.4.5) with YMODEM by running the real `sb -k` (lrzsz; `program` to use "
+               "another) on a pty of `port` (usb by default), e.g. after serial-write f in "
+               "listening mode; the device runs paced to the wall clock meanwhile; `expect`: "
+               "success (default: exit 0) or failure; fails at `timeout` (default 120 s)",
+    .parse = parse_ymodem,
+    .run = run_ymodem,
+};

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The unmodified Particle CLI against a running Device OS 2.2.0 (listening
+# mode, no Wi-Fi credentials) through `photon-sim usb --`: serial list
+# finds the USB serial (the pty) with the device ID; serial identify,
+# inspect and mac are answered by the firmware over USB control requests;
+# usb list shows the device in normal mode; usb start-listening is
+# accepted and the device is in listening mode.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/usb_lib.bash"
+. "$(dirname "$0")/particle_lib.bash"
+"$SIM" run --help | grep -q -- '--wifi-ap' \
+  || { echo "SKIP: Device OS needs the Wi-Fi chip model to run (not in this build)"; exit 77; }
+particle_require
+particle_home
+export XDG_RUNTIME_DIR=$TMP/run
+mkdir -p "$XDG_RUNTIME_DIR"
+
+sim_start --fresh --state "$TMP/photon.state" --load bootloader@2.2.0 --load system-part1@2.2.0 \
+  --load system-part2@2.2.0 --load tinker@0.4.5 || { echo "FAIL: simulator did not start"; exit 1; }
+sim_wait 'LED blinking blue' 120 || { echo "FAIL: no listening mode"; exit 1; }
+pty=$(grep -oE 'USB serial: /dev/pts/[0-9]+' "$SIM_LOG" | grep -oE '/dev/pts/[0-9]+')
+id=$(grep -oE 'device [0-9a-f]{24}' "$SIM_LOG" | head -1 | cut -d' ' -f2)
+
+expect_rc 0 "particle serial list" -- particle serial list
+expect_out "^$pty - Photon - $id$" "the USB serial is listed with the device ID"
+expect_rc 0 "particle serial identify" -- particle serial identify
+expect_out "^Your device id is $id$" "identify: the device ID"
+expect_out "^Your system firmware version is 2\.2\.0$" "identify: the system version"
+expect_rc 0 "particle serial inspect" -- particle serial inspect
+expect_out "^Platform: 6 - Photon$" "inspect: the platform"
+expect_out "System part module #2 - version 2202" "inspect: system-part2 2.2.0"
+expect_out "User part module #1 - version 3" "inspect: Tinker"
+n=$(grep -c "Integrity: PASS" <<<"$LAST_OUT")
+[ "$n" = 4 ] && echo "ok: inspect: four modules pass the integrity check" \
+  || { echo "FAIL: inspect: $n modules pass"; fails=$((fails + 1)); }
+# Device OS 2.2.0 on a Photon has no network interface control requests:
+# the firmware itself answers "not supported"
+particle serial mac > "$TMP/mac.out" 2>&1
+grep -qE "MAC address is|Not supported" "$TMP/mac.out" && echo "ok: serial mac: the firmware answers ($(tail -1 "$TMP/mac.out"))" \
+  || { echo "FAIL: serial mac:"; cat "$TMP/mac.out"; fails=$((fails + 1)); }
+expect_rc 0 "particle usb list" -- particle usb list
+expect_out "^<no name> \[$id\] \(Photon, LISTENING\)$" "usb list: the device in listening mode (normal mode, not DFU)"
+expect_rc 0 "particle usb start-listening" -- particle usb start-listening
+expect_out "^Done\.$" "start-listening accepted"
+sim_stop
+finish
