@@ -6,7 +6,8 @@ Each folder includes only itself and folders of a lower layer:
   0  emulator/core          Unicorn and the Cortex-M, no chip or board
   1  peripherals, peripherals/chips
   2  boards, emulator/host
-  3  emulator               (the world: devices with their state files)
+  3  emulator               (the world: devices with their state files),
+     emulator/host/cloud    (the local Particle cloud: knows modules)
   4  emulator/ui, emulator/scenario
   5  emulator/cli
 
@@ -26,6 +27,7 @@ LAYERS = {
     "boards": 2,
     "emulator/host": 2,
     "emulator": 3,
+    "emulator/host/cloud": 3,
     "emulator/ui": 4,
     "emulator/scenario": 4,
     "emulator/cli": 5,

@@ -16,6 +16,7 @@ int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_usb(int argc, char **argv);
+int cmd_cloud(int argc, char **argv);
 /* photon-sim started as `udevadm` (photon-sim usb puts it on PATH) */
 int cmd_udevadm(int argc, char **argv);
 

@@ -18,6 +18,7 @@ static const cli_command commands[] = {
     {"scenario", "run scenario files (YAML): drive the device, check what it does", cmd_scenario},
     {"usb", "run a host USB tool (dfu-util, the Particle CLI) against a running simulator",
      cmd_usb},
+    {"cloud", "a local Particle cloud: device server, REST API, its own small CLI", cmd_cloud},
 };
 
 static void usage(FILE *f)

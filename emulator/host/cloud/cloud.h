@@ -1,0 +1,59 @@
+/* The local Particle cloud in one object: the device protocol server (TCP
+ * 5683, RSA handshake, encrypted CoAP sessions, OTA), the REST API
+ * (libmicrohttpd) and the SQLite store. Single-threaded and pollable:
+ * cloud_pollfds() gives the descriptors to wait on and cloud_timeout() the
+ * next timer, cloud_process() does the work without blocking, so the
+ * simulator can run it inside its own loop (`photon-sim run --cloud`) and
+ * `photon-sim cloud` around poll(). */
+#ifndef PHOTON_CLOUD_H
+#define PHOTON_CLOUD_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct cloud cloud;
+
+typedef struct cloud_options {
+    const char *api_addr;    /* default 127.0.0.1 */
+    int api_port;            /* default 8080; 0 = any free port */
+    bool no_api;             /* device server only (tests) */
+    const char *device_addr; /* default 127.0.0.1 */
+    int device_port;         /* default 5683; 0 = any free port */
+    const char *store_path;  /* SQLite file (created) */
+    const char *key_path;    /* server RSA-2048 key, PEM; generated if missing */
+    const char *token;       /* NULL: the store's local token, made once */
+    bool trust_new_keys;     /* accept a device whose key changed */
+    bool no_fast_ota;        /* never offer fast OTA */
+    int request_timeout_ms;  /* function, variable, describe: default 30000 */
+    int ota_timeout_ms;      /* per OTA step: default 30000 */
+    int reconnect_timeout_ms; /* after an OTA, wait for the device: default 180000 */
+    FILE *log;               /* NULL: quiet */
+    bool verbose;            /* every message, not only what happens */
+    /* Time sources (tests inject their own): a monotonic millisecond clock
+     * for timeouts and Unix seconds for time replies and timestamps. */
+    int64_t (*now_ms)(void *ctx);
+    int64_t (*unix_time)(void *ctx);
+    void *time_ctx;
+} cloud_options;
+
+cloud *cloud_open(const cloud_options *o, char *err, size_t errlen);
+void cloud_close(cloud *c);
+
+int cloud_api_port(const cloud *c);
+int cloud_device_port(const cloud *c);
+const char *cloud_token(const cloud *c);
+/* "http://127.0.0.1:8080" */
+const char *cloud_api_url(const cloud *c);
+
+/* Fill at most `max` descriptors to wait on; returns how many. */
+int cloud_pollfds(cloud *c, struct pollfd *fds, int max);
+/* Milliseconds until the next timer (-1: none). */
+int cloud_timeout(cloud *c);
+/* Accept, read, write, run timers and the HTTP server, without blocking. */
+void cloud_process(cloud *c);
+/* Wait up to timeout_ms (or the next timer) for work, then process. */
+void cloud_step(cloud *c, int timeout_ms);
+
+#endif
