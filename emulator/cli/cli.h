@@ -14,6 +14,7 @@ typedef struct cli_command {
 
 int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_usb(int argc, char **argv);
 int cmd_cloud(int argc, char **argv);

@@ -15,6 +15,7 @@
 static const cli_command commands[] = {
     {"run", "boot the emulated Photon (the default command)", cmd_run},
     {"inspect", "show module headers of images, or of a device's flash", cmd_inspect},
+    {"image", "make test images: a module with its header changed, CRC made right", cmd_image},
     {"scenario", "run scenario files (YAML): drive the device, check what it does", cmd_scenario},
     {"usb", "run a host USB tool (dfu-util, the Particle CLI) against a running simulator",
      cmd_usb},

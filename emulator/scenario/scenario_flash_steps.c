@@ -131,20 +131,14 @@ static void module_desc(const module_info *mi, char *out, size_t n)
 /* What sits at an address that is not a module (for reports). */
 static void no_module_desc(machine *m, uint32_t addr, char *out, size_t n)
 {
-    const uint8_t *p = stm32f205_flash(m) + (addr - STM32F205_FLASH_BASE);
-    uint32_t w0 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                  (uint32_t)p[3] << 24;
-    uint32_t ho = (w0 & 0x2FF10000u) == 0x20000000u ? 0x184 : 0;
-    if (addr - STM32F205_FLASH_BASE + ho + 8 > STM32F205_FLASH_SIZE) {
+    size_t off = addr - STM32F205_FLASH_BASE;
+    const uint8_t *p = stm32f205_flash(m) + off;
+    uint32_t ho, start, end;
+    if (module_peek(p, STM32F205_FLASH_SIZE - off, &ho, &start, &end)) {
         snprintf(out, n, "no module header at 0x%08x", addr);
         return;
     }
-    const uint8_t *h = p + ho;
-    uint32_t start = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                     (uint32_t)h[3] << 24;
-    uint32_t end = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 |
-                   (uint32_t)h[7] << 24;
-    if (w0 == 0xFFFFFFFFu && start == 0xFFFFFFFFu)
+    if (ho == 0 && start == 0xFFFFFFFFu) /* the first word is the start: erased */
         snprintf(out, n, "no module at 0x%08x: the flash there is erased", addr);
     else
         snprintf(out, n, "no valid module at 0x%08x: the header at +0x%x gives start 0x%08x, "

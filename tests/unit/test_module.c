@@ -65,10 +65,103 @@ static void module_header_and_checks(void **state)
     assert_non_null(strstr(err, "+0x184"));
 }
 
+/* image set: the header changed, the SHA-256 and CRC-32 made right (or
+ * the CRC wrong on purpose), nothing else touched. */
+static void edit_header_and_checks(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096], orig[4096];
+    char err[256];
+    size_t len = make_module(buf, 6, 1024);
+    memcpy(orig, buf, len);
+    module_edit e = {0};
+    assert_int_equal(module_edit_set(&e, "depends", "system-part2>=3000", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_set(&e, "depends2", "bootloader >= 1003", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_set(&e, "version", "0x10", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_set(&e, "platform", "p1", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_set(&e, "start", "0x08020000", err, sizeof(err)), 0);
+    module_info mi;
+    assert_int_equal(module_edit_apply(buf, len, &e, &mi, err, sizeof(err)), 0);
+    assert_int_equal(mi.version, 16);
+    assert_int_equal(mi.platform, 8);
+    assert_int_equal(mi.start, 0x08020000u);
+    assert_int_equal(mi.end, 0x08020000u + 1024);
+    assert_int_equal(mi.dep1.func, MODULE_FUNC_SYSTEM);
+    assert_int_equal(mi.dep1.index, 2);
+    assert_int_equal(mi.dep1.version, 3000);
+    assert_int_equal(mi.dep2.func, MODULE_FUNC_BOOTLOADER);
+    assert_int_equal(mi.dep2.version, 1003);
+    assert_int_equal(mi.func, MODULE_FUNC_USER); /* untouched */
+    assert_true(mi.crc_ok && mi.sha_ok);
+    assert_memory_equal(buf + 24, orig + 24, 1024 - 24 - 34); /* the body is the same */
+    /* crc: bad stores a wrong CRC over a right SHA-256; keep leaves both */
+    module_edit bad = {0};
+    assert_int_equal(module_edit_set(&bad, "crc", "bad", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_apply(buf, len, &bad, &mi, err, sizeof(err)), 0);
+    assert_false(mi.crc_ok);
+    assert_true(mi.sha_ok);
+    assert_int_equal(mi.crc_stored, ~mi.crc_computed);
+    module_edit keep = {0};
+    assert_int_equal(module_edit_set(&keep, "crc", "keep", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_set(&keep, "depends", "none", err, sizeof(err)), 0);
+    assert_int_equal(module_edit_apply(buf, len, &keep, &mi, err, sizeof(err)), 0);
+    assert_int_equal(mi.dep1.func, MODULE_FUNC_NONE);
+    assert_false(mi.crc_ok);
+    assert_false(mi.sha_ok);
+    /* not a module: nothing applied */
+    memset(orig, 0xFF, 64);
+    assert_int_equal(module_edit_apply(orig, 64, &e, NULL, err, sizeof(err)), -1);
+}
+
+static void edit_values(void **state)
+{
+    (void)state;
+    char err[256];
+    module_dep d;
+    static const struct {
+        const char *text;
+        int ok;
+        uint8_t func, index;
+        uint16_t version;
+    } deps[] = {
+        {"system-part2>=3000", 1, 4, 2, 3000}, {"system.1 >= 2202", 1, 4, 1, 2202},
+        {"4.2>=7", 1, 4, 2, 7},                {"bootloader>=0x3eb", 1, 2, 0, 1003},
+        {"user>=3", 1, 5, 1, 3},               {"none", 1, 0, 0, 0},
+        {"system-part2", 0, 0, 0, 0},          {"system-part2>=70000", 0, 0, 0, 0},
+        {"radio.x>=1", 0, 0, 0, 0},            {">=3", 0, 0, 0, 0},
+        {"none.1>=3", 0, 0, 0, 0},             {"system.256>=1", 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++) {
+        int rc = module_dep_parse(deps[i].text, &d, err, sizeof(err));
+        assert_int_equal(rc, deps[i].ok ? 0 : -1);
+        if (deps[i].ok) {
+            assert_int_equal(d.func, deps[i].func);
+            assert_int_equal(d.index, deps[i].index);
+            assert_int_equal(d.version, deps[i].version);
+        }
+    }
+    module_edit e = {0};
+    assert_int_equal(module_edit_set(&e, "colour", "red", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "colour"));
+    assert_int_equal(module_edit_set(&e, "version", "-1", err, sizeof(err)), -1);
+    assert_int_equal(module_edit_set(&e, "version", "65536", err, sizeof(err)), -1);
+    assert_int_equal(module_edit_set(&e, "index", "12x", err, sizeof(err)), -1);
+    assert_int_equal(module_edit_set(&e, "platform", "mars", err, sizeof(err)), -1);
+    assert_int_equal(module_edit_set(&e, "crc", "maybe", err, sizeof(err)), -1);
+    assert_int_equal(module_edit_set(&e, "function", "system", err, sizeof(err)), 0);
+    assert_int_equal(e.func, MODULE_FUNC_SYSTEM);
+    assert_int_equal(module_edit_set(&e, "function", "user", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "twice"));
+    assert_int_equal(module_edit_set(&e, "version", "65535", err, sizeof(err)), 0);
+    assert_int_equal(e.version, 65535);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(module_header_and_checks),
+        cmocka_unit_test(edit_header_and_checks),
+        cmocka_unit_test(edit_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
