@@ -116,6 +116,11 @@ bool scn_arg_led_pattern(scn_args *a, const char *key, bool required, led_patter
 bool scn_arg_path(scn_args *a, const char *key, bool required, const char **out);
 /* An image: a short name from the manifest (bootloader@2.2.0) or a file. */
 bool scn_arg_image(scn_args *a, const char *key, bool required, const char **out);
+/* An image the step makes while the scenario runs: `key` names it (a
+ * plain file name); later steps' scn_arg_image find it by that name. The
+ * path is in a temporary directory of the scenario's own, removed with
+ * it. */
+bool scn_arg_new_image(scn_args *a, const char *key, const char **path);
 /* Hex bytes "de ad be ef" (spaces, colons optional). */
 bool scn_arg_bytes(scn_args *a, const char *key, bool required, uint8_t **out, size_t *len);
 /* A custom error at `line` (0: the step's line). Returns false. */

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <sys/stat.h>
 #include <strings.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "images.h"
 #include "module.h"
@@ -473,11 +475,55 @@ bool scn_arg_path(scn_args *a, const char *key, bool required, const char **out)
     return true;
 }
 
-/* A short name from the manifest, or a file (relative to the scenario). */
+bool scn_arg_new_image(scn_args *a, const char *key, const char **path)
+{
+    bool ok;
+    const scn_val *v = scalar_at(a, key, true, "a file name", &ok);
+    if (!v)
+        return ok;
+    scenario *sc = a->pc->sc;
+    const char *name = v->str;
+    if (!name[0] || name[0] == '.' || strchr(name, '/'))
+        return scn_arg_error(a, v->line, "%s: '%s' is not a plain file name such as "
+                             "newer-app.bin", key, name);
+    char buf[4096], err[256];
+    if (images_resolve(name, buf, sizeof(buf), err, sizeof(err)) == 0)
+        return scn_arg_error(a, v->line, "%s: %s is an image of the manifest already: "
+                             "choose another name", key, name);
+    for (scn_made_image *m = sc->made; m; m = m->next)
+        if (!strcmp(m->name, name))
+            return scn_arg_error(a, v->line, "%s: %s is made by an earlier step already", key,
+                                 name);
+    if (!sc->workdir) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(buf, sizeof(buf), "%s/photon-sim-scenario.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(buf))
+            return scn_arg_error(a, v->line, "cannot make a temporary directory %s: %s", buf,
+                                 strerror(errno));
+        sc->workdir = scn_arena_strdup(&sc->ar, buf);
+        sc->workdir_pid = (long)getpid();
+    }
+    scn_made_image *m = scn_arena_alloc(&sc->ar, sizeof(*m));
+    snprintf(buf, sizeof(buf), "%s/%s", sc->workdir, name);
+    m->name = scn_arena_strdup(&sc->ar, name);
+    m->path = scn_arena_strdup(&sc->ar, buf);
+    m->next = sc->made;
+    sc->made = m;
+    *path = m->path;
+    return true;
+}
+
+/* A short name from the manifest, an image an earlier step makes, or a
+ * file (relative to the scenario). */
 bool scn_resolve_image(parse_ctx *pc, const char *name, const char **out, char *err,
                        size_t errlen)
 {
     struct stat st;
+    for (scn_made_image *m = pc->sc->made; m; m = m->next)
+        if (!strcmp(m->name, name)) {
+            *out = m->path;
+            return true;
+        }
     size_t len = strlen(name);
     bool pathlike = strchr(name, '/') || (len > 4 && !strcmp(name + len - 4, ".bin"));
     char path[4096];

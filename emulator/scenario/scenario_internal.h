@@ -78,9 +78,19 @@ typedef struct scn_image {
     int line;
 } scn_image;
 
+/* An image the scenario makes while it runs (scn_arg_new_image). */
+typedef struct scn_made_image {
+    struct scn_made_image *next;
+    const char *name, *path;
+} scn_made_image;
+
 struct scenario {
     arena_blk *ar;
     char *path, *dir, *name;
+    /* images made while it runs, in a temporary directory of its own */
+    char *workdir;
+    long workdir_pid; /* the process that made it removes it */
+    scn_made_image *made;
     /* device */
     const char *state;
     int state_line;

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <sys/stat.h>
 #include <yaml.h>
+#include <unistd.h>
 
 #include "images.h"
 #include "module.h"
@@ -65,6 +66,11 @@ void scenario_free(scenario *sc)
 {
     if (!sc)
         return;
+    if (sc->workdir && sc->workdir_pid == (long)getpid()) {
+        for (scn_made_image *m = sc->made; m; m = m->next)
+            unlink(m->path);
+        rmdir(sc->workdir);
+    }
     arena_blk *ar = sc->ar;
     scn_arena_free(&ar); /* sc itself lives in the arena */
 }

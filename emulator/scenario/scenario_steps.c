@@ -14,6 +14,8 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
 /* scenario_serial_steps.c, scenario_serial_io_steps.c, scenario_ymodem_step.c */
 extern const scn_step_type scn_step_wait_serial, scn_step_serial_write, scn_step_serial_line,
     scn_step_expect_serial, scn_step_ymodem_send;
+/* scenario_image_step.c */
+extern const scn_step_type scn_step_image_set;
 /* scenario_step_run.c */
 extern const scn_step_type scn_step_run;
 /* scenario_usb_steps.c */
@@ -42,6 +44,7 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_corrupt_flash,
     &scn_step_expect_memory,
     &scn_step_write_memory,
+    &scn_step_image_set,
     /* serial */
     &scn_step_wait_serial,
     &scn_step_serial_write,
