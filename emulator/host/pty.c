@@ -136,8 +136,11 @@ static void opened(serial_pty *p, bool open)
         p->discarded += p->out_len;
         p->out_len = 0;
         ioctl(p->master, TCFLSH, TCOFLUSH); /* what it left unread is gone */
-        chardev_set_control(p->cd, 0);
         chardev_host_event(p->cd, false);
+        /* HUPCL: the last close drops DTR; another holder of the port (a
+         * second program, a scenario's terminal) keeps it up */
+        if (!p->cd->host_opens)
+            chardev_set_control(p->cd, 0);
         p->last_close_wall = wall_seconds();
     }
 }

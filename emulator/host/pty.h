@@ -7,7 +7,8 @@
  *     trips and USB re-enumerations: a terminal stays open.
  *   - A program opening it is a host program opening the port
  *     (chardev_host_event, DTR and RTS up); its last close drops them
- *     (HUPCL), and output that it did not read is discarded. Output while
+ *     (HUPCL) unless another host side holds the port open too, and output
+ *     that it did not read is discarded. Output while
  *     no program has it open is discarded too (nobody listens on the line).
  *   - The termios speed and framing it sets (any baud rate, with termios2
  *     BOTHER as serialport sets it) reach the frontend as the line coding

@@ -1,8 +1,12 @@
 /* The ymodem-send scenario step: the real `sb` from lrzsz sends a file
  * with YMODEM (1 KB blocks) over a pty of the serial port, as a user
- * would after typing `f` in listening mode. The device keeps running,
- * paced to the wall clock while sb has the pty open (pty.h), so sb's
- * timeouts and the firmware's agree. */
+ * would after typing `f` in listening mode. sb is a host program: from the
+ * moment it starts until it is gone the device runs paced to the wall
+ * clock (runner.h), so sb's timeouts and the firmware's agree, and the pty
+ * is open from before sb runs, so no reply of the device is lost while sb
+ * starts. When the device's USB serial goes away under sb (the device
+ * resets), sb is hung up, as a terminal on /dev/ttyACM0 is when the device
+ * leaves the bus. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +50,9 @@ static bool parse_ymodem(scn_args *a, scn_step *st)
 
 typedef struct sender {
     scn *s;
+    chardev *cd;
+    const char *program;
+    bool was_connected, hung_up;
     pid_t pid;
     int err_fd;
     char err[ERR_MAX];
@@ -79,6 +86,13 @@ static bool poll_sender(void *ctx, runner *r, int wait_ms)
     (void)r;
     (void)wait_ms;
     drain(x);
+    if (!x->exited && x->was_connected && !x->cd->connected && !x->hung_up) {
+        x->hung_up = true;
+        scn_event(x->s, "the USB serial went away (the device left the bus): %s is hung up",
+                  x->program);
+        kill(x->pid, SIGHUP);
+    }
+    x->was_connected = x->cd->connected;
     int st;
     if (!x->exited && waitpid(x->pid, &st, WNOHANG) == x->pid) {
         drain(x);
@@ -89,19 +103,22 @@ static bool poll_sender(void *ctx, runner *r, int wait_ms)
     return false;
 }
 
-/* sb with the pty as its stdin and stdout, its stderr into a pipe. */
+/* sb with the pty as its stdin and stdout, its stderr into a pipe. The
+ * pty is opened here, before sb runs. */
 static pid_t start(const ymodem_args *y, const char *tty, int *err_fd)
 {
     int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC))
+    int fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
+    if (pipe2(pfd, O_CLOEXEC)) {
+        close(fd);
+        return -1;
+    }
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
     if (pid == 0) {
-        int fd = open(tty, O_RDWR | O_NOCTTY);
-        if (fd < 0)
-            _exit(126);
         dup2(fd, 0);
         dup2(fd, 1);
         dup2(pfd[1], 2);
@@ -112,6 +129,7 @@ static pid_t start(const ymodem_args *y, const char *tty, int *err_fd)
         _exit(127);
     }
     close(pfd[1]);
+    close(fd);
     if (pid < 0) {
         close(pfd[0]);
         return -1;
@@ -124,12 +142,16 @@ static pid_t start(const ymodem_args *y, const char *tty, int *err_fd)
 static scn_status run_ymodem(scn *s, scn_step *st)
 {
     const ymodem_args *y = st->data;
-    serial_pty *p = scn_serial_pty(s, y->port);
+    chardev *cd = scn_serial_port_open(s, y->port);
+    serial_pty *p = cd ? scn_serial_pty(s, y->port) : NULL;
     if (!p)
         return SCN_ERROR;
-    sender x = {.s = s, .err_fd = -1};
+    sender x = {.s = s, .cd = cd, .program = y->program, .was_connected = cd->connected, .err_fd = -1};
+    runner *rn = scn_runner(s);
+    runner_pace_hold(rn, true); /* a host program runs */
     x.pid = start(y, serial_pty_path(p), &x.err_fd);
     if (x.pid < 0) {
+        runner_pace_hold(rn, false);
         scn_note(s, "ymodem-send: cannot start %s: %s", y->program, strerror(errno));
         return SCN_ERROR;
     }
@@ -137,6 +159,7 @@ static scn_status run_ymodem(scn *s, scn_step *st)
     scn_set_poller(s, poll_sender, &x);
     scn_wait r = scn_run_until(s, scn_now(s) + y->timeout);
     scn_set_poller(s, NULL, NULL);
+    runner_pace_hold(rn, false);
     if (!x.exited) {
         kill(x.pid, SIGKILL);
         int stw;
@@ -156,13 +179,16 @@ static scn_status run_ymodem(scn *s, scn_step *st)
     }
     if (ok == y->expect_ok) {
         scn_event(s, "%s: %s %s (exit %d)", y->port, y->program,
-                  ok ? "sent the file" : "failed, as expected", x.status);
+                  ok ? "sent the file" : x.hung_up ? "was hung up, as expected"
+                                          : "failed, as expected", x.status);
         return SCN_PASS;
     }
     scn_expected(s, "%s to %s within %s", y->program,
                  y->expect_ok ? "send the file" : "fail", scn_fmt_time(y->timeout, tb, sizeof(tb)));
     if (x.status < 0)
         scn_seen(s, "it had not finished (killed)");
+    else if (x.hung_up)
+        scn_seen(s, "the device left the bus under it (hung up, exit status %d)", x.status);
     else
         scn_seen(s, "exit status %d", x.status);
     if (x.err_len)
