@@ -114,8 +114,19 @@ static int pace_wait(runner *r)
 {
     if (!r->pace_holds)
         return 0;
-    double ahead = (double)(runner_now(r) - r->pace_virt0) / PS_PER_S -
-                   (wall_seconds() - r->pace_wall0) - r->pace_lead;
+    double wall = wall_seconds();
+    double virt = (double)(runner_now(r) - r->pace_virt0) / PS_PER_S;
+    if (virt < wall - r->pace_wall0) {
+        /* Behind the wall clock (the emulator was slower than real time):
+         * never catch up. Virtual time that raced to make up for it would
+         * let the firmware's timeouts expire in less wall time than the
+         * host program has to answer in (a YMODEM receiver's 5 s would
+         * pass while sb writes its next block). */
+        r->pace_wall0 = wall;
+        r->pace_virt0 = runner_now(r);
+        return 0;
+    }
+    double ahead = virt - (wall - r->pace_wall0) - r->pace_lead;
     if (ahead <= 0)
         return 0;
     int ms = (int)(ahead * 1000) + 1;
