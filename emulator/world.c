@@ -30,7 +30,9 @@ void world_init(world *w)
     memset(w, 0, sizeof(*w));
     runner_init(&w->r);
     radio_init(&w->air);
+    netenv_init(&w->net, NULL, NULL); /* the first device's clock */
     runner_add_poller(&w->r, save_after_resets, w);
+    netenv_add_poller(&w->net, &w->r);
 }
 
 static bool valid_name(const char *name)
@@ -74,12 +76,22 @@ world_device *world_add(world *w, const char *name, const session_opts *o, char 
         free(d);
         return NULL;
     }
-    if (runner_add_machine(&w->r, d->s.p->m)) {
-        snprintf(err, errlen, "too many machines");
+    photon *p = d->s.p;
+    if (!w->ndev) {
+        w->net.clk = &p->m->clock;
+        w->net.log = &p->m->log;
+    }
+    if (w->r.nm >= RUNNER_MAX_MACHINES ||
+        !netenv_add_device(&w->net, name, bcm43362_netdev(&p->wifi, 0),
+                           bcm43362_netdev(&p->wifi, 1), err, errlen)) {
+        if (w->r.nm >= RUNNER_MAX_MACHINES)
+            snprintf(err, errlen, "too many machines");
         session_close(&d->s);
         free(d);
         return NULL;
     }
+    runner_add_machine(&w->r, p->m);
+    radio_set_net(so.air, &netenv_radio_ops, &w->net);
     w->dev[w->ndev++] = d;
     return d;
 }
@@ -122,6 +134,9 @@ int world_save(world *w, char *err, size_t errlen)
 
 void world_close(world *w)
 {
+    for (int i = 0; i < w->ndev; i++)
+        radio_set_net(w->dev[i]->s.p->wifi.air, NULL, NULL);
+    netenv_free(&w->net);
     for (int i = 0; i < w->ndev; i++) {
         session_close(&w->dev[i]->s);
         free(w->dev[i]);

@@ -4,13 +4,16 @@
  * each device keeps its own state file, written after every reset of its
  * chip, as a real board keeps its flash. The devices share one radio
  * environment (the access points around them) unless a device is given
- * its own. */
+ * its own, and one network environment (w->net: a libslirp network behind
+ * each access point, each device's soft AP network, forwards, DNS
+ * overrides, capture) on the clock of the first device. */
 #ifndef PHOTON_WORLD_H
 #define PHOTON_WORLD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "netenv.h"
 #include "runner.h"
 #include "session.h"
 
@@ -26,6 +29,7 @@ typedef struct world_device {
 typedef struct world {
     runner r;
     radio air; /* the access points around the devices */
+    netenv net; /* the networks behind them */
     world_device *dev[WORLD_MAX_DEVICES];
     int ndev;
 } world;
@@ -37,7 +41,8 @@ void world_init(world *w);
  * others in w->air first). Returns it, or NULL with a message. */
 world_device *world_add(world *w, const char *name, const session_opts *o, char *err,
                         size_t errlen);
-/* A device by name; NULL for the first one. NULL if there is none. */
+/* A device by name; NULL for the first one. NULL if there is none. Its
+ * Wi-Fi interfaces are on w->net under the same name. */
 world_device *world_find(world *w, const char *name);
 /* Power every device on (a power-on reset, the battery-kept domain back). */
 void world_power_on(world *w);

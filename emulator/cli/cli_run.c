@@ -205,6 +205,12 @@ static int start_ports(run_ctx *r, char *err, size_t errlen)
     return 0;
 }
 
+/* The networks' forwards, printed. */
+static int start_net(run_ctx *r, char *err, size_t errlen)
+{
+    return netenv_start(&r->w.net, r->o.air.ap[0].ssid, !r->o.quiet, err, errlen);
+}
+
 /* The ports, the window. */
 static int start_services(run_ctx *r, char *err, size_t errlen)
 {
@@ -214,7 +220,7 @@ static int start_services(run_ctx *r, char *err, size_t errlen)
     rn->speed = o->speed;
     if (o->realtime)
         rn->slice_ps = 10 * PS_PER_MS;
-    if (start_ports(r, err, errlen))
+    if (start_ports(r, err, errlen) || start_net(r, err, errlen))
         return -1;
     return view_start(&r->view, &o->vo, r->s, rn, o->until || o->timeout >= 0, err, errlen);
 }
@@ -335,6 +341,11 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     r.s = &r.dev->s;
+    if (netenv_apply(&r.w.net, netenv_device(&r.w.net, NULL), &r.o.net, err, sizeof(err))) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        world_close(&r.w);
+        return EXIT_USAGE;
+    }
     rc = run(&r, err, sizeof(err));
     if (rc == EXIT_USAGE && err[0])
         fprintf(stderr, "photon-sim run: %s\n", err);

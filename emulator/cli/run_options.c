@@ -77,6 +77,19 @@ void run_usage(FILE *f)
 "                       [,rssi=DBM][,channel=1-14][,bssid=MAC]; a password\n"
 "                       alone means wpa2. Without any: one open network\n"
 "                       \"" RADIO_DEFAULT_SSID "\", so that scans find something\n"
+"  --hostfwd RULE       forward a host port to the device on its Wi-Fi network\n"
+"                       (repeatable), as QEMU spells it: [tcp|udp]:[HOSTADDR]:\n"
+"                       HOSTPORT-[GUESTADDR]:GUESTPORT; HOSTADDR defaults to\n"
+"                       127.0.0.1, GUESTADDR to the device's address, HOSTPORT\n"
+"                       0 takes a free port (printed)\n"
+"  --softap-fwd RULE    the same into the device's soft AP network (listening\n"
+"                       mode, the device is 192.168.0.1). Without one to port\n"
+"                       80 or 5609, their setup servers get free host ports\n"
+"  --dns NAME=ADDR      answer NAME (\"*.example.com\": every name below it)\n"
+"                       with ADDR on every network instead of asking the host's\n"
+"                       resolver (repeatable); 10.0.2.2 is the host\n"
+"  --pcap FILE          write every frame of the device's Wi-Fi interfaces to\n"
+"                       FILE (pcap, for Wireshark or tshark)\n"
 "\n"
 "output:\n"
 "  --led-trace FILE     write every LED change as ms,r,g,b\n"
@@ -135,7 +148,7 @@ static double parse_seconds(const char *s, const char *opt, bool *ok)
 enum {
     OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
     OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
-    OPT_NO_USB, OPT_WIFI_AP,
+    OPT_NO_USB, OPT_WIFI_AP, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP,
 };
 
 static const struct option opts[] = {
@@ -154,6 +167,8 @@ static const struct option opts[] = {
     {"usb-serial", required_argument, 0, OPT_USB_SERIAL},
     {"serial-link", required_argument, 0, OPT_SERIAL_LINK}, {"no-usb", no_argument, 0, OPT_NO_USB},
     {"wifi-ap", required_argument, 0, OPT_WIFI_AP},
+    {"hostfwd", required_argument, 0, OPT_HOSTFWD}, {"softap-fwd", required_argument, 0, OPT_SOFTAP_FWD},
+    {"dns", required_argument, 0, OPT_DNS}, {"pcap", required_argument, 0, OPT_PCAP},
     {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
     {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
     {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
@@ -163,6 +178,14 @@ static const struct option opts[] = {
     {"trace-file", required_argument, 0, OPT_TRACE_FILE},
     {0, 0, 0, 0},
 };
+
+static const char *opt_name(int c)
+{
+    for (const struct option *o = opts; o->name; o++)
+        if (o->val == c)
+            return o->name;
+    return "?";
+}
 
 /* --usbip, --usbip=PORT or --usbip PORT */
 static int usbip_port(const char *ps, int argc, char **argv)
@@ -246,6 +269,18 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
         }
         break;
     }
+    case OPT_HOSTFWD:
+    case OPT_SOFTAP_FWD:
+    case OPT_DNS:
+    case OPT_PCAP:
+        if (netenv_opts_add(&o->net, c == OPT_HOSTFWD ? NETOPT_HOSTFWD
+                                     : c == OPT_SOFTAP_FWD ? NETOPT_SOFTAP_FWD
+                                     : c == OPT_DNS ? NETOPT_DNS : NETOPT_PCAP,
+                            optarg, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
+            return EXIT_USAGE;
+        }
+        break;
     case 'q': o->quiet = true; break;
     case 'Z': o->stats = true; break;
     case 'W': o->vo.headless = true; break;

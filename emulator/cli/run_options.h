@@ -8,6 +8,7 @@
 
 #include "ledpattern.h"
 #include "log.h"
+#include "netenv.h"
 #include "session.h"
 #include "trace.h"
 #include "window.h"
@@ -30,6 +31,7 @@ typedef struct run_opts {
     const char *usb_serial, *serial_link; /* where the USB serial goes */
     bool no_usb;    /* the cable unplugged */
     radio air;      /* the access points around the device */
+    netenv_opts net; /* forwards, DNS overrides, capture */
     view_opts vo;
     bool print_layout;
     const char *gdb_spec; /* [NAME=][ADDR:]PORT */

@@ -258,3 +258,21 @@ void radio_unlisten(radio *r, void *ctx)
         }
     }
 }
+
+void radio_set_net(radio *r, const radio_net_ops *ops, void *ctx)
+{
+    r->net = ops;
+    r->net_ctx = ops ? ctx : NULL;
+}
+
+void radio_station(radio *r, netdev *sta, const radio_ap *ap)
+{
+    if (r && r->net && r->net->station)
+        r->net->station(r->net_ctx, sta, ap);
+}
+
+void radio_softap(radio *r, netdev *ap, bool up)
+{
+    if (r && r->net && r->net->softap)
+        r->net->softap(r->net_ctx, ap, up);
+}

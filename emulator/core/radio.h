@@ -7,13 +7,20 @@
  * An access point is given as "ssid=Home,security=wpa2,password=secret,
  * rssi=-50,channel=6" (--wifi-ap, scenario `wifi-ap:`). Chips look access
  * points up when they scan or join and are told when one changes or goes
- * away (radio_listen). */
+ * away (radio_listen).
+ *
+ * What lies behind the access points (the world's networks) is told by the
+ * chips when a station interface associates with an access point or
+ * leaves it, and when a chip's own soft AP comes up or goes down
+ * (radio_set_net): the chip never knows what network that is. */
 #ifndef CORE_RADIO_H
 #define CORE_RADIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "netdev.h"
 
 #define RADIO_MAX_APS 16
 #define RADIO_MAX_LISTENERS 8
@@ -38,6 +45,14 @@ typedef struct radio_ap {
 
 typedef enum { RADIO_AP_ADDED, RADIO_AP_CHANGED, RADIO_AP_REMOVED } radio_event;
 
+/* The networks behind the air. `station`: the station interface `sta`
+ * joined access point `ap` (NULL: it left); `softap`: a chip's own soft AP
+ * interface came up or went down. */
+typedef struct radio_net_ops {
+    void (*station)(void *ctx, netdev *sta, const radio_ap *ap);
+    void (*softap)(void *ctx, netdev *ap, bool up);
+} radio_net_ops;
+
 typedef struct radio {
     radio_ap ap[RADIO_MAX_APS];
     int n;
@@ -47,6 +62,8 @@ typedef struct radio {
         void *ctx;
     } listener[RADIO_MAX_LISTENERS];
     int nlisteners;
+    const radio_net_ops *net;
+    void *net_ctx;
 } radio;
 
 void radio_init(radio *r);
@@ -68,5 +85,11 @@ void radio_listen(radio *r, void (*fn)(void *ctx, radio_event ev, const radio_ap
                   void *ctx);
 void radio_unlisten(radio *r, void *ctx);
 const char *radio_security_name(wifi_security s);
+/* The networks behind the access points (NULL: none, frames go nowhere). */
+void radio_set_net(radio *r, const radio_net_ops *ops, void *ctx);
+/* Called by the chips: a station associated (`ap`) or left (NULL); a soft
+ * AP up or down. */
+void radio_station(radio *r, netdev *sta, const radio_ap *ap);
+void radio_softap(radio *r, netdev *ap, bool up);
 
 #endif

@@ -14,7 +14,7 @@
 #include "clock.h"
 #include "netdev.h"
 
-#define PCAP_MAX_NETDEVS 4
+#define PCAP_MAX_NETDEVS 16
 
 typedef struct pcap_writer pcap_writer;
 

@@ -233,6 +233,11 @@ radio *scn_radio(scn *s)
     return &s->air;
 }
 
+netenv *scn_net(scn *s)
+{
+    return &s->w.net;
+}
+
 static void remember_pattern(scn *s, uint64_t since, const led_pattern *p)
 {
     char a[96], b[96];
@@ -522,6 +527,12 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     }
     bool ok = true;
     load_images(s, &ok, &rep);
+    if (ok && (netenv_apply(&s->w.net, netenv_device(&s->w.net, NULL), &sc->net, err,
+                            sizeof(err)) ||
+               netenv_start(&s->w.net, s->air.ap[0].ssid, o->verbose, err, sizeof(err)))) {
+        sb_printf(&rep, "%s: device: %s\n", sc->path, err);
+        ok = false;
+    }
     if (!ok) {
         res->status = SCN_ERROR;
         res->report = sb_take(&rep);

@@ -187,6 +187,10 @@ bool scn_led_ever(scn *s, const led_pattern *want, uint64_t *when);
  * list, or the default one). */
 radio *scn_radio(scn *s);
 
+/* The networks behind the access points and the device's soft AP (its
+ * forwards, DNS overrides, faults). */
+netenv *scn_net(scn *s);
+
 /* A failure report: what the step expected and what it saw. */
 void scn_expected(scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void scn_seen(scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -104,6 +104,7 @@ struct scenario {
     bool fast_flash;
     radio_ap *aps; /* device: wifi-ap */
     size_t naps;
+    netenv_opts net; /* device: hostfwd, softap-fwd, dns, pcap */
     uint64_t step_timeout;
     scn_step *steps;
     size_t nsteps;

@@ -299,7 +299,8 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
         return scn_perr(pc, d->line, "device: expected a mapping (state, images, device-id, "
                     "seed, fast-flash, ...), got %s", scn_kind_name(d));
     static const char *const known[] = {"state", "save", "images", "force", "device-id",
-                                        "seed", "fast-flash", "wifi-ap", NULL};
+                                        "seed", "fast-flash", "wifi-ap", "hostfwd",
+                                        "softap-fwd", "dns", "pcap", NULL};
     bool ok = check_keys(pc, d, "device", known);
     scn_step st;
     scn_args a;
@@ -354,6 +355,29 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
             char err[512];
             if (!scn_wifi_ap_from_val(&items[i], &sc->aps[i], err, sizeof(err)))
                 ok = scn_perr(pc, items[i].line, "device: wifi-ap: %s", err);
+        }
+    }
+    static const char *const net_keys[] = {"hostfwd", "softap-fwd", "dns", "pcap"};
+    for (int k = 0; k < 4; k++) {
+        int nl;
+        const scn_val *v = mget(d, net_keys[k], &nl);
+        if (!v || v->kind == SV_NULL)
+            continue;
+        size_t n = v->kind == SV_SEQ ? v->n : 1;
+        const scn_val *items = v->kind == SV_SEQ ? v->items : v;
+        for (size_t i = 0; i < n; i++) {
+            char err[512];
+            const char *val = items[i].kind == SV_SCALAR ? items[i].str : NULL;
+            if (val && k == NETOPT_PCAP)
+                val = scn_resolve_rel(&a, val);
+            if (!val)
+                ok = scn_perr(pc, items[i].line, "device: %s: expected %s, got %s", net_keys[k],
+                              k == NETOPT_DNS ? "NAME=ADDR" : k == NETOPT_PCAP ? "a file"
+                                                                               : "a forward rule",
+                              scn_kind_name(&items[i]));
+            else if (netenv_opts_add(&sc->net, (netenv_opt)k, scn_arena_strdup(&sc->ar, val),
+                                     err, sizeof(err)))
+                ok = scn_perr(pc, items[i].line, "device: %s: %s", net_keys[k], err);
         }
     }
     int il;

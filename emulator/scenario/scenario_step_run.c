@@ -152,8 +152,14 @@ static scn_status run_run(scn *s, scn_step *st)
     char self[PATH_MAX];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
     self[sl > 0 ? sl : 0] = 0;
-    char id[25];
+    char id[25], fwds[NETENV_MAX_FWDS * 7 + 1] = "", http[8], tcp[8];
     photon_device_id(scn_photon(s), id);
+    netenv_dev *nd = netenv_device(scn_net(s), NULL);
+    for (int i = 0, n = 0; nd && i < nd->nfwd; i++)
+        n += snprintf(fwds + n, sizeof(fwds) - (size_t)n, "%s%d", i ? " " : "",
+                      nd->fwd[i].host_port);
+    snprintf(http, sizeof(http), "%d", nd ? netenv_softap_port(nd, NETENV_SETUP_HTTP_PORT) : -1);
+    snprintf(tcp, sizeof(tcp), "%d", nd ? netenv_softap_port(nd, NETENV_SETUP_TCP_PORT) : -1);
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -175,6 +181,9 @@ static scn_status run_run(scn *s, scn_step *st)
         if (chdir(scn_dir(s)) != 0)
             _exit(126);
         setenv("PHOTON_SIM_DEVICE_ID", id, 1);
+        setenv("PHOTON_SIM_HOSTFWD_PORTS", fwds, 1);
+        setenv("PHOTON_SIM_SOFTAP_HTTP_PORT", http, 1);
+        setenv("PHOTON_SIM_SOFTAP_TCP_PORT", tcp, 1);
         if (self[0])
             setenv("PHOTON_SIM", self, 1);
         execl("/bin/sh", "sh", "-c", a->command, (char *)NULL);
@@ -262,7 +271,9 @@ const scn_step_type scn_step_run = {
                "`exit` (default 0) and `output` (a regular expression); `timeout` is wall "
                "time (default 60 s); `device: running` keeps the device running (paced to "
                "real time) for commands that talk to it, default paused; the command sees "
-               "$PHOTON_SIM and $PHOTON_SIM_DEVICE_ID",
+               "$PHOTON_SIM, $PHOTON_SIM_DEVICE_ID, the host ports of the forwards "
+               "$PHOTON_SIM_HOSTFWD_PORTS and of the soft AP's setup servers "
+               "$PHOTON_SIM_SOFTAP_HTTP_PORT, $PHOTON_SIM_SOFTAP_TCP_PORT",
     .parse = parse_run,
     .run = run_run,
 };

@@ -85,6 +85,10 @@ void bcm_wlan_reset(bcm43362 *c)
 {
     netdev_set_link(&c->sta_net, false);
     netdev_set_link(&c->ap_net, false);
+    if (c->sta.state == BCM_STA_ASSOCIATED)
+        radio_station(c->air, &c->sta_net, NULL);
+    if (c->ap.up)
+        radio_softap(c->air, &c->ap_net, false);
     clock_disarm(&c->m->clock, &c->scan.ev);
     clock_disarm(&c->m->clock, &c->sta.ev);
     c->scan.active = false;
@@ -290,16 +294,20 @@ static void link_down(bcm43362 *c, bool deauth)
     if (deauth)
         bcm_event(c, 0, WLC_E_DEAUTH_IND, 0, DEAUTH_LEAVING, 0, 0, c->sta.ap.bssid, NULL, 0);
     bcm_event(c, 0, WLC_E_LINK, 0, 0, 0, 0, c->sta.ap.bssid, NULL, 0);
+    bool was = c->sta.state == BCM_STA_ASSOCIATED;
     c->sta.state = BCM_STA_IDLE;
     c->sta.ap_id = 0;
     clock_disarm(&c->m->clock, &c->sta.ev);
     netdev_set_link(&c->sta_net, false);
+    if (was)
+        radio_station(c->air, &c->sta_net, NULL);
 }
 
 static void associated(bcm43362 *c, const char *how)
 {
     c->sta.state = BCM_STA_ASSOCIATED;
     bcm_log(c, LOG_WIFI, "associated with '%s'%s", c->sta.ap.ssid, how);
+    radio_station(c->air, &c->sta_net, &c->sta.ap); /* onto the network behind it */
     netdev_set_link(&c->sta_net, true);
 }
 
@@ -497,7 +505,11 @@ int bcm_wlan_bss(bcm43362 *c, uint32_t cfg, bool up)
     memcpy(c->ap.mac, c->mac, 6);
     c->ap.mac[0] ^= 0x02; /* the second interface: the locally administered bit flipped */
     memcpy(c->ap_net.mac, c->ap.mac, 6);
+    if (up)
+        radio_softap(c->air, &c->ap_net, true);
     netdev_set_link(&c->ap_net, up);
+    if (!up)
+        radio_softap(c->air, &c->ap_net, false);
     bcm_log(c, LOG_WIFI, "soft AP '%.*s' on channel %d %s", c->ap.ssid_len,
             (const char *)c->ap.ssid, c->ap.channel, up ? "up" : "down");
     bcm_event(c, STEP_PS, WLC_E_LINK, 0, 0, up ? LINK_UP_FLAG : 0, 1, c->ap.mac, NULL, 0);
