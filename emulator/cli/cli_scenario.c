@@ -56,6 +56,8 @@ static void usage(FILE *f)
 "    # state: my.state           # start from a state file instead (save: true\n"
 "    #                           # writes it back); images are loaded over it\n"
 "    # device-id: 0123456789abcdef01234567   seed: 7   fast-flash: true\n"
+"    # usb: true                 # the USB cable in from power-on (otherwise\n"
+"    #                           # the first step that uses the USB plugs it in)\n"
 "    # images also take short names (`default`: the 2.2.0 set + Tinker),\n"
 "    # files, and raw bytes: {file: blob.bin, address: 0x080C0000}\n"
 "    # wifi-ap: [\"ssid=Home,security=wpa2,password=secret123\", {ssid: Cafe}]\n"

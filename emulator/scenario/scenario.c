@@ -93,6 +93,7 @@ uint64_t scn_now(scn *s) { return machine_now(s->s->p->m); }
 const char *scn_dir(scn *s) { return s->sc->dir; }
 uint64_t scn_step_timeout(scn *s) { return s->sc->step_timeout; }
 bool scn_verbose(scn *s) { return s->o->verbose; }
+bool scn_usb_at_power_on(scn *s) { return s->sc->usb_plugged; }
 
 void scn_on_led(scn *s, pattern_listener fn, void *ctx)
 {

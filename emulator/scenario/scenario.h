@@ -142,6 +142,9 @@ uint64_t scn_now(scn *s);
 const char *scn_dir(scn *s);       /* the scenario file's directory */
 uint64_t scn_step_timeout(scn *s); /* the scenario's default for waits (ps) */
 bool scn_verbose(scn *s);
+/* device: usb: true, the USB cable is plugged into a host from power-on
+ * (otherwise the first step that uses USB plugs it in). */
+bool scn_usb_at_power_on(scn *s);
 
 /* Run the device until scn_done() (from a hook, a poller or an event) or
  * virtual time `deadline` (UINT64_MAX: no limit; then something must call

@@ -102,6 +102,7 @@ struct scenario {
     bool have_seed;
     uint64_t seed;
     bool fast_flash;
+    bool usb_plugged; /* device: usb: true, the cable in from power-on */
     radio_ap *aps; /* device: wifi-ap */
     size_t naps;
     netenv_opts net; /* device: hostfwd, softap-fwd, dns, pcap */

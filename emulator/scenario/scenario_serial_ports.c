@@ -52,7 +52,10 @@ static void usb_end(void *ctx)
     photon_serial_detach_usb(&x->ps);
 }
 
-/* An attach hook (scenario_steps.c): USART1 into the evidence. */
+static chardev *port_of(scn *s, scn_serial *x, const char *name);
+
+/* An attach hook (scenario_steps.c): USART1 into the evidence; with
+ * `device: usb: true`, the USB cable plugged in before power-on. */
 void scn_attach_serial(scn *s)
 {
     scn_serial *x = calloc(1, sizeof(*x));
@@ -63,6 +66,8 @@ void scn_attach_serial(scn *s)
     chardev_attach(x->ps.usart1, &usart1_ops, x);
     scn_set_ext(s, &serial_key, x);
     scn_at_end(s, serial_end, x);
+    if (scn_usb_at_power_on(s))
+        port_of(s, x, "usb"); /* the cable, the host and its CDC-ACM driver */
 }
 
 static chardev *port_of(scn *s, scn_serial *x, const char *name)
