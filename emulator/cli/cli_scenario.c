@@ -40,7 +40,8 @@ static void usage(FILE *f)
 "  --realtime         pace virtual time to the wall clock (for watching)\n"
 "  --speed X          with --realtime: X times real time\n"
 "  -v, --verbose      print every step, LED pattern and reset as it happens,\n"
-"                     and the LED trace's SHA-256 per scenario\n"
+"                     and per scenario the LED trace's SHA-256 and the\n"
+"                     instructions executed (the determinism check)\n"
 "  --led-trace FILE   write every LED change as ms,r,g,b\n"
 "  --log CATS         emulator diagnostics: %s\n"
 "  --log-file FILE    diagnostics to FILE instead of stderr\n"
@@ -235,6 +236,7 @@ static void report_one(void *ctx, int i, scn_result *res)
         printf("\n      LED trace sha256 ");
         for (int k = 0; k < 32; k++)
             printf("%02x", r->led_trace_sha[k]);
+        printf("\n      %llu instructions", (unsigned long long)r->insns);
     }
     printf("\n");
     if (r->status != SCN_PASS && r->report)

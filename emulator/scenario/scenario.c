@@ -595,6 +595,7 @@ void scenario_run(scenario *sc, const scn_run_opts *o, scn_result *res)
     for (int i = s->nat_end - 1; i >= 0; i--)
         s->at_end[i].fn(s->at_end[i].ctx);
     res->virtual_ps = scn_now(s);
+    res->insns = p->m->cpu.insns;
     /* the LED trace's hash: the determinism check */
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     EVP_DigestInit_ex(h, EVP_sha256(), NULL);

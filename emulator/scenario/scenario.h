@@ -240,6 +240,7 @@ typedef struct scn_result {
     char *log;          /* what happened, step by step (for JUnit system-out) */
     size_t steps_run;
     uint64_t virtual_ps;
+    uint64_t insns; /* instructions the device executed */
     double wall_s;
     uint8_t led_trace_sha[32]; /* of every LED change (t, r, g, b) */
     char device_id[25];

@@ -129,13 +129,25 @@ expect_out "\| two" "run: the command's output"
 expect_out "\(2/3 steps|3/3 steps, 0.000 s virtual" "run: the device is paused meanwhile"
 
 # ---- determinism: the same scenario twice gives the same LED trace ------------
+# and the same instruction count; the listening-mode scenario talks to the
+# console over the USB serial (the cable in from power-on, serial-write and
+# wait-serial, no host program): nothing paces it to the wall clock
 for i in 1 2; do
   expect_rc 0 "safe-mode scenario, run $i" -- \
     "$SIM" scenario -v --led-trace "$TMP/trace$i.csv" "$SCN/safe_mode_setup_1s.yaml"
   hash[$i]=$(grep -o 'LED trace sha256 [0-9a-f]*' <<<"$LAST_OUT")
+  expect_rc 0 "listening-mode scenario with the USB serial console, run $i" -- \
+    "$SIM" scenario -v --log usb "$SCN/listening_mode_2.2.0.yaml"
+  usb[$i]=$(grep -Eo 'LED trace sha256 [0-9a-f]*|[0-9]+ instructions' <<<"$LAST_OUT" | tr '\n' ' ')
 done
+expect_out "cdc-acm: bound to interfaces" "USB serial console: the host's CDC-ACM driver bound"
+! grep -q "host-paced time on" <<<"$LAST_OUT" && echo "ok: USB serial console: never paced" ||
+  { echo "FAIL: a scenario without host programs was paced to the wall clock"; fails=$((fails + 1)); }
 [ -n "${hash[1]}" ] && [ "${hash[1]}" = "${hash[2]}" ] && echo "ok: identical LED trace hashes" ||
   { echo "FAIL: LED traces differ: ${hash[1]} / ${hash[2]}"; fails=$((fails + 1)); }
+[[ "${usb[1]}" =~ sha256\ [0-9a-f]{64}\ [0-9]+\ instructions ]] && [ "${usb[1]}" = "${usb[2]}" ] &&
+  echo "ok: USB serial console: the same LED trace and instruction count (${usb[1]})" ||
+  { echo "FAIL: USB serial console runs differ: ${usb[1]} / ${usb[2]}"; fails=$((fails + 1)); }
 if [ "$(wc -l < "$TMP/trace1.csv")" -gt 20 ] && cmp -s "$TMP/trace1.csv" "$TMP/trace2.csv"; then
   echo "ok: identical --led-trace files"; else echo "FAIL: --led-trace files differ or are empty"; fails=$((fails + 1)); fi
 
