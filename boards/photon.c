@@ -43,6 +43,52 @@ bool photon_address(const char *name, uint32_t *addr)
     return stm32f205_address(name, addr);
 }
 
+/* The pins by name (Device OS's pinmap_hal.c for the Photon): the header
+ * (D0-D7, A0-A7 with DAC = A6 and WKP = A7, RX, TX) and the board's own
+ * wires (SETUP, the RGB LED, the Wi-Fi chip's WL_REG_ON). */
+static const struct {
+    const char *name;
+    int port, pin;
+} pins[] = {
+    {"D0", PORT_B, 7},        {"D1", PORT_B, 6},    {"D2", PORT_B, 5},    {"D3", PORT_B, 4},
+    {"D4", PORT_B, 3},        {"D5", PORT_A, 15},   {"D6", PORT_A, 14},   {"D7", PORT_A, 13},
+    {"A0", PORT_C, 5},        {"A1", PORT_C, 3},    {"A2", PORT_C, 2},    {"A3", PORT_A, 5},
+    {"A4", PORT_A, 6},        {"A5", PORT_A, 7},    {"A6", PORT_A, 4},    {"DAC", PORT_A, 4},
+    {"A7", PORT_A, 0},        {"WKP", PORT_A, 0},   {"RX", PORT_A, 10},   {"TX", PORT_A, 9},
+    {"SETUP", PORT_C, 7},     {"RGBR", PORT_A, 1},  {"RGBG", PORT_A, 2},  {"RGBB", PORT_A, 3},
+    {"WL_REG_ON", PORT_C, 1},
+};
+
+const char photon_pin_names[] = "D0-D7, A0-A7, DAC, WKP, RX, TX, SETUP, RGBR, RGBG, RGBB, "
+                                "WL_REG_ON, or PA0-PD15";
+
+bool photon_pin_find(const char *name, int *port, int *pin)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(pins); i++)
+        if (!strcasecmp(pins[i].name, name)) {
+            *port = pins[i].port;
+            *pin = pins[i].pin;
+            return true;
+        }
+    /* the chip's own names: PA0 .. PD15 (the ports the package brings out) */
+    int p = toupper((unsigned char)name[0]) == 'P' ? toupper((unsigned char)name[1]) - 'A' : -1;
+    if (p < PORT_A || p > PORT_D || !isdigit((unsigned char)name[2]))
+        return false;
+    char *end;
+    long n = strtol(name + 2, &end, 10);
+    if (*end || n > 15)
+        return false;
+    *port = p;
+    *pin = (int)n;
+    return true;
+}
+
+stm32_gpio *photon_pin(photon *p, const char *name, int *pin)
+{
+    int port;
+    return photon_pin_find(name, &port, pin) ? &p->soc.gpio[port] : NULL;
+}
+
 /* The parts on the chip's pins (schematic): each pin's output drives an
  * input of a part. The RGB LED is a common-anode part: lit while its pin
  * is low; the Wi-Fi chip runs while WL_REG_ON is driven high. */
@@ -51,13 +97,12 @@ static line_sink d7_in(photon *p, int ch) { return led_input(&p->d7, ch); }
 static line_sink wl_reg_on_in(photon *p, int ch) { (void)ch; return bcm43362_reg_on_input(&p->wifi); }
 
 static const struct {
-    const char *port;
-    int pin;
+    const char *pin;
     line_sink (*input)(photon *p, int ch);
     int ch;
 } board_pins[] = {
-    {"GPIOA", 1, rgb_in, 0},  {"GPIOA", 2, rgb_in, 1}, {"GPIOA", 3, rgb_in, 2},
-    {"GPIOA", 13, d7_in, 0}, {"GPIOC", 1, wl_reg_on_in, 0},
+    {"RGBR", rgb_in, 0}, {"RGBG", rgb_in, 1},         {"RGBB", rgb_in, 2},
+    {"D7", d7_in, 0},    {"WL_REG_ON", wl_reg_on_in, 0},
 };
 
 void photon_setup_button(photon *p, bool pressed)
@@ -121,8 +166,9 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
     }
     int e = 0;
     for (size_t i = 0; i < ARRAY_SIZE(board_pins) && !e; i++) {
-        device *port = stm32f205_device(&p->soc, board_pins[i].port);
-        line *pin = port ? device_line_out(port, "pin", board_pins[i].pin) : NULL;
+        int n;
+        stm32_gpio *g = photon_pin(p, board_pins[i].pin, &n);
+        line *pin = g ? device_line_out(&g->dev, "pin", n) : NULL;
         e = !pin || line_connect(pin, board_pins[i].input(p, board_pins[i].ch));
     }
     /* the Wi-Fi chip is the card on SDIO, its interrupt on DAT1 */

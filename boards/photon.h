@@ -57,6 +57,14 @@ typedef struct photon {
 photon *photon_new(const photon_config *cfg, char *err, size_t errlen);
 void photon_free(photon *p);
 
+/* A pin by name: the header's (D0-D7, A0-A7, DAC, WKP, RX, TX), the
+ * board's wires (SETUP, RGBR, RGBG, RGBB, WL_REG_ON) or the chip's (PA13):
+ * its GPIO port, and the pin number in *pin; NULL for an unknown name. */
+stm32_gpio *photon_pin(photon *p, const char *name, int *pin);
+/* The same without a board: the port (PORT_A..) and pin; false if unknown. */
+bool photon_pin_find(const char *name, int *port, int *pin);
+extern const char photon_pin_names[]; /* the accepted names, for messages */
+
 /* Buttons on the board. SETUP is PC7, active low with the pull-up. */
 void photon_setup_button(photon *p, bool pressed);
 /* RESET holds the chip in reset while pressed; release starts it. */

@@ -22,6 +22,19 @@ void line_disconnect(line *l)
     l->nsinks = 0;
 }
 
+int line_disconnect_sink(line *l, line_sink s)
+{
+    for (unsigned i = 0; i < l->nsinks; i++) {
+        if (l->sink[i].fn != s.fn || l->sink[i].opaque != s.opaque || l->sink[i].n != s.n)
+            continue;
+        for (unsigned k = i + 1; k < l->nsinks; k++)
+            l->sink[k - 1] = l->sink[k];
+        l->nsinks--;
+        return 0;
+    }
+    return -1;
+}
+
 bool line_connected(const line *l)
 {
     return l->nsinks > 0;

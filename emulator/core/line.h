@@ -67,6 +67,9 @@ void line_init(line *l, const char *name, double level);
 int line_connect(line *l, line_sink s);
 /* Remove every sink (the line keeps its level). */
 void line_disconnect(line *l);
+/* Remove one sink (an observer that watched the line for a while); the
+ * others keep their order. Returns 0, or -1 if it was not connected. */
+int line_disconnect_sink(line *l, line_sink s);
 bool line_connected(const line *l);
 
 /* Drive the line: remember the level and hand it to every sink. */

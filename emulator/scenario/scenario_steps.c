@@ -14,6 +14,8 @@ extern const scn_step_type scn_step_reset, scn_step_power_cycle, scn_step_press,
 /* scenario_serial_steps.c, scenario_serial_io_steps.c, scenario_ymodem_step.c */
 extern const scn_step_type scn_step_wait_serial, scn_step_serial_write, scn_step_serial_line,
     scn_step_expect_serial, scn_step_ymodem_send;
+/* scenario_pin_steps.c */
+extern const scn_step_type scn_step_set_pin, scn_step_expect_pin, scn_step_wait_pin;
 /* scenario_image_step.c */
 extern const scn_step_type scn_step_image_set;
 /* scenario_step_run.c */
@@ -32,11 +34,15 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_press,
     &scn_step_release,
     &scn_step_hold,
+    &scn_step_set_pin,
     /* time and the LED */
     &scn_step_wait,
     &scn_step_wait_led,
     &scn_step_expect_led,
     &scn_step_expect_led_never,
+    /* pins */
+    &scn_step_expect_pin,
+    &scn_step_wait_pin,
     /* flash and memory */
     &scn_step_expect_flash,
     &scn_step_expect_module,

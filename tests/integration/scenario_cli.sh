@@ -128,6 +128,27 @@ expect_out "seen: +exit status 4" "run: seen"
 expect_out "\| two" "run: the command's output"
 expect_out "\(2/3 steps|3/3 steps, 0.000 s virtual" "run: the device is paused meanwhile"
 
+# ---- pins: a failing expect-pin and wait-pin say what the pin did ---------------
+cat > "$TMP/pins.yaml" <<'EOF'
+device:
+  images: [bootloader@2.2.0, system-part1@2.2.0, system-part2@2.2.0, tinker@0.4.5]
+  fast-flash: true
+steps:
+  - expect-pin: {pin: WL_REG_ON, level: float, for: 10s}
+EOF
+expect_rc 1 "expect-pin: the firmware changes the pin meanwhile" -- "$SIM" scenario "$TMP/pins.yaml"
+expect_out "expected: pin WL_REG_ON float for 10.000 s" "expect-pin: expected"
+expect_out "seen: +low from 3\.[0-9]+ s" "expect-pin: what the pin did and when (driven low first: the chip held in reset)"
+cat > "$TMP/pins2.yaml" <<'EOF'
+device:
+  images: [bootloader@2.2.0]
+steps:
+  - wait-pin: {pin: D7, level: high, timeout: 200ms}
+EOF
+expect_rc 1 "wait-pin: D7 never goes high in DFU mode" -- "$SIM" scenario "$TMP/pins2.yaml"
+expect_out "expected: pin D7 high within 0.200 s" "wait-pin: expected"
+expect_out "seen: +float" "wait-pin: seen"
+
 # ---- determinism: the same scenario twice gives the same LED trace ------------
 # and the same instruction count; the listening-mode scenario talks to the
 # console over the USB serial (the cable in from power-on, serial-write and

@@ -53,6 +53,30 @@ static void set_reaches_every_sink_each_time(void **state)
     assert_true(l.level == 1.0);
 }
 
+static void one_sink_leaves_the_others_stay(void **state)
+{
+    (void)state;
+    line l;
+    probe a = {0}, b = {0}, c = {0};
+    line_init(&l, "pin", 0);
+    assert_int_equal(line_connect(&l, line_sink_make(probe_fn, &a, 0)), 0);
+    assert_int_equal(line_connect(&l, line_sink_make(probe_fn, &b, 1)), 0);
+    assert_int_equal(line_connect(&l, line_sink_make(probe_fn, &c, 2)), 0);
+    /* the same handler and context with another input number is another sink */
+    assert_int_equal(line_disconnect_sink(&l, line_sink_make(probe_fn, &b, 5)), -1);
+    assert_int_equal(line_disconnect_sink(&l, line_sink_make(probe_fn, &b, 1)), 0);
+    assert_int_equal(line_disconnect_sink(&l, line_sink_make(probe_fn, &b, 1)), -1);
+    line_set(&l, 1);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(b.calls, 0);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.n, 2);
+    /* its place is free again */
+    assert_int_equal(line_connect(&l, line_sink_make(probe_fn, &b, 1)), 0);
+    line_set(&l, 0);
+    assert_int_equal(b.calls, 1);
+}
+
 static void connect_refuses_beyond_its_sinks(void **state)
 {
     (void)state;
@@ -127,6 +151,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(set_reaches_every_sink_each_time),
+        cmocka_unit_test(one_sink_leaves_the_others_stay),
         cmocka_unit_test(connect_refuses_beyond_its_sinks),
         cmocka_unit_test(or_is_high_while_any_input_is_and_reports_changes_only),
         cmocka_unit_test(or_clear_forgets_inputs_silently),

@@ -166,7 +166,12 @@ static void test_values(void **st)
                           "  - expect-module: {address: user, present: false, version: 3}\n"
                           "  - run: {command: x, output: \"(\"}\n"
                           "  - run: {command: x, exit: 300}\n"
-                          "  - write-flash: {file: no-such-image@1.0.0}\n");
+                          "  - write-flash: {file: no-such-image@1.0.0}\n"
+                          "  - expect-pin: {pin: D9, level: high}\n"
+                          "  - set-pin: {pin: D3, level: up}\n"
+                          "  - wait-pin: {pin: PE2, level: low}\n"
+                          "  - wait-pin: {pin: pa13, level: low, timeout: 1s}\n"
+                          "  - expect-pin: {pin: wkp, level: float, for: 2s}\n");
     assert_has(e, "t.yaml:2: expect-memory: address: bad address 'RTC_BKP20R'");
     assert_has(e, "t.yaml:3: expect-memory: address: bad address 'nowhere+4'");
     assert_has(e, "t.yaml:4: expect-memory: 0x20000002 is not aligned to 4 bytes");
@@ -183,6 +188,10 @@ static void test_values(void **st)
     assert_has(e, "t.yaml:15: run: output: bad regular expression '('");
     assert_has(e, "t.yaml:16: run: exit: 300 is out of range (0..255)");
     assert_has(e, "t.yaml:17: write-flash: file: no-such-image@1.0.0: no such file");
+    assert_has(e, "t.yaml:18: expect-pin: no pin 'D9' (D0-D7, A0-A7,");
+    assert_has(e, "t.yaml:19: set-pin: level: 'up' is not one of: high, low, float");
+    assert_has(e, "t.yaml:20: wait-pin: no pin 'PE2'");
+    assert_true(!strstr(e, "t.yaml:21:") && !strstr(e, "t.yaml:22:")); /* names in any case */
 }
 
 static void test_device(void **st)
