@@ -43,7 +43,7 @@ ds=$(echo "$(field "$b" 6) - $(field "$a" 6)" | bc -l)
 echo "## Device OS to listening mode (BCM43362 on SDIO)"
 echo
 echo "Measured by \`bench/wifi.sh\` on $(date -u +%Y-%m-%d), commit $(git -C "$top" rev-parse --short HEAD),"
-echo "Unicorn $(pkg-config --modversion unicorn), load average before the run: $load."
+echo "$("$sim" --version | sed -n 's/^CPU engine: //p'), load average before the run: $load."
 echo
 echo "Reset to the listening mode LED (blinking blue) with no Wi-Fi credentials, default"
 echo "access point only. Wall seconds and the real-time factor are those of the whole run,"
