@@ -109,6 +109,15 @@ void runner_pace_lead(runner *r, double seconds)
     runner_pace_rebase(r);
 }
 
+/* How far virtual time may drift from the wall clock while paced, either
+ * way. Host programs' and the firmware's timeouts are hundreds of
+ * milliseconds and more: 20 ms is nothing to them. Without it a runner
+ * sleeps after every paced slice (1 ms) it is ahead, and on a busy host
+ * each sleep costs the scheduler's latency, some milliseconds, that are
+ * then forgiven (below): virtual time crawled at a fifth of real time,
+ * and a YMODEM receiver's 5 s lasted 25 s of sb's patience. */
+#define PACE_SLACK_S 0.02
+
 /* How long to wait (ms) before virtual time may go on (host pacing). */
 static int pace_wait(runner *r)
 {
@@ -116,20 +125,22 @@ static int pace_wait(runner *r)
         return 0;
     double wall = wall_seconds();
     double virt = (double)(runner_now(r) - r->pace_virt0) / PS_PER_S;
-    if (virt < wall - r->pace_wall0) {
-        /* Behind the wall clock (the emulator was slower than real time):
-         * never catch up. Virtual time that raced to make up for it would
-         * let the firmware's timeouts expire in less wall time than the
-         * host program has to answer in (a YMODEM receiver's 5 s would
-         * pass while sb writes its next block). */
-        r->pace_wall0 = wall;
+    double behind = wall - r->pace_wall0 - virt;
+    if (behind > PACE_SLACK_S) {
+        /* Behind the wall clock by more than the slack (the emulator was
+         * slower than real time): never catch up on the rest. Virtual time
+         * that raced to make up for it would let the firmware's timeouts
+         * expire in less wall time than the host program has to answer in
+         * (a YMODEM receiver's 5 s would pass while sb writes its next
+         * block). */
+        r->pace_wall0 = wall - PACE_SLACK_S;
         r->pace_virt0 = runner_now(r);
         return 0;
     }
-    double ahead = virt - (wall - r->pace_wall0) - r->pace_lead;
-    if (ahead <= 0)
+    double ahead = -behind - r->pace_lead;
+    if (ahead <= PACE_SLACK_S)
         return 0;
-    int ms = (int)(ahead * 1000) + 1;
+    int ms = (int)(ahead * 1000);
     return ms > PACE_MAX_WAIT_MS ? PACE_MAX_WAIT_MS : ms;
 }
 
