@@ -24,9 +24,9 @@ verdicts() { sed -E 's/, [0-9.]+ s virtual, [0-9.]+ s wall\)$/)/; s/; [0-9.]+ s 
              grep -E '^(PASS|FAIL|ERROR) |^[0-9]+ scenarios: |^  (expected|seen):' ; }
 junit() { grep -oE '<testcase [^>]*name="[^"]*"|<(failure|error|skipped) type="[^"]*"' "$1"; }
 # the LED traces without those of scenarios that run host programs (dfu-util,
-# sb): their idle time follows the wall clock; the scenario's own serial
-# steps on the USB serial do not
-paced=$(grep -lE '^ *- *(dfu|ymodem-send):' "${lib[@]}" | xargs -rn1 basename | sed 's/\.yaml$//' | paste -sd'|')
+# sb, a command with the device running): their idle time follows the wall
+# clock; the scenario's own serial steps on the USB serial do not
+paced=$(grep -lE '^ *- *(dfu|ymodem-send):|device: *running' "${lib[@]}" | xargs -rn1 basename | sed 's/\.yaml$//' | paste -sd'|')
 traces() { awk -v paced="^(${paced:-^$})" '/^# / { n = $2; sub(/.*\//, "", n); sub(/\.yaml$/, "", n); keep = (n !~ paced) } keep' "$1"; }
 
 for j in 1 2; do
