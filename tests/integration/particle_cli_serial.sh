@@ -3,8 +3,10 @@
 # mode, no Wi-Fi credentials) through `photon-sim usb --`: serial list
 # finds the USB serial (the pty) with the device ID; serial identify,
 # inspect and mac are answered by the firmware over USB control requests;
-# usb list shows the device in normal mode; usb start-listening is
-# accepted and the device is in listening mode.
+# usb list shows the device in normal mode; serial wifi --file gives the
+# firmware's `w` console the credentials of an access point around it: the
+# device leaves listening mode and joins (blinking green); usb
+# start-listening puts it back into listening mode.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/usb_lib.bash"
 . "$(dirname "$0")/particle_lib.bash"
@@ -16,7 +18,8 @@ export XDG_RUNTIME_DIR=$TMP/run
 mkdir -p "$XDG_RUNTIME_DIR"
 
 sim_start --fresh --state "$TMP/photon.state" --load bootloader@2.2.0 --load system-part1@2.2.0 \
-  --load system-part2@2.2.0 --load tinker@0.4.5 || { echo "FAIL: simulator did not start"; exit 1; }
+  --load system-part2@2.2.0 --load tinker@0.4.5 --wifi-ap ssid=Home,security=wpa2,password=secret123 \
+  || { echo "FAIL: simulator did not start"; exit 1; }
 sim_wait 'LED blinking blue' 120 || { echo "FAIL: no listening mode"; exit 1; }
 pty=$(grep -oE 'USB serial: /dev/pts/[0-9]+' "$SIM_LOG" | grep -oE '/dev/pts/[0-9]+')
 id=$(grep -oE 'device [0-9a-f]{24}' "$SIM_LOG" | head -1 | cut -d' ' -f2)
@@ -44,7 +47,16 @@ grep -q "Could not get MAC address: Not supported" "$TMP/mac.out" && echo "ok: s
   || { echo "FAIL: serial mac:"; cat "$TMP/mac.out"; fails=$((fails + 1)); }
 expect_rc 0 "particle usb list" -- particle usb list
 expect_out "^<no name> \[$id\] \(Photon, LISTENING\)$" "usb list: the device in listening mode (normal mode, not DFU)"
+# the CLI answers the firmware's prompts (SSID, password: the security
+# comes from the firmware's own scan) over the serial port
+printf '{"network": "Home", "security": "WPA2_AES", "password": "secret123"}\n' >"$TMP/wifi.json"
+expect_rc 0 "particle serial wifi --file" -- particle serial wifi --file "$TMP/wifi.json"
+expect_out "Done! Your device should now restart" "serial wifi: the firmware took the credentials"
+sim_wait 'LED blinking green' 120 && echo "ok: the device leaves listening mode and joins Home (blinking green)" \
+  || { echo "FAIL: no blinking green after serial wifi"; fails=$((fails + 1)); }
 expect_rc 0 "particle usb start-listening" -- particle usb start-listening
 expect_out "^Done\.$" "start-listening accepted"
+sim_wait 'LED blinking blue' 120 && echo "ok: start-listening: listening mode again (blinking blue)" \
+  || { echo "FAIL: no listening mode after usb start-listening"; fails=$((fails + 1)); }
 sim_stop
 finish
