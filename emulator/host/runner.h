@@ -57,11 +57,12 @@ stop_reason runner_run(runner *r, uint64_t deadline);
 /* Host-paced time. While a host program talks to the device (a USB/IP
  * client, a program holding a serial pty open), its timeouts and the
  * firmware's must agree: slices shrink to 1 ms of virtual time and idle
- * virtual time may not run ahead of the wall clock (by more than the lead,
- * below), so the host's think time is real time to the firmware; nor does
- * it catch up after falling behind (a slow stretch of emulation), so no
- * firmware timeout expires in less wall time than it says. Without
- * holders the runner is as fast as ever (and deterministic).
+ * virtual time may not run ahead of the wall clock (by more than 20 ms and
+ * the lead, below), so the host's think time is real time to the
+ * firmware; nor does it catch up more than 20 ms after falling behind (a
+ * slow stretch of emulation), so no firmware timeout expires in less wall
+ * time than it says. Without holders the runner is as fast as ever (and
+ * deterministic).
  * runner_pace_hold(r, true/false) takes/releases one hold (counted). */
 void runner_pace_hold(runner *r, bool on);
 /* How far virtual time may run ahead of the wall clock from now on (a USB

@@ -105,23 +105,36 @@ static void on_pin(void *opaque, int n, double level)
     }
 }
 
-/* Run until `until` while watching the pin; false on an emulator error. */
-static bool watch(scn *s, stm32_gpio *g, pin_watch *w, uint64_t until, const char *name)
+/* Run for `dur` while watching the pin, until it is (until_equal) or is no
+ * longer at the level the step wants; w tells what happened. SCN_ERROR on
+ * an emulator error, otherwise SCN_PASS. */
+static scn_status watch(scn *s, const pin_args *p, bool until_equal, uint64_t dur, pin_watch *w)
 {
-    line *lines[2] = {device_line_out(&g->dev, "pin", w->pin), device_line_out(&g->dev, "in", w->pin)};
+    int pin;
+    stm32_gpio *g = photon_pin(scn_photon(s), p->name, &pin);
+    *w = (pin_watch){.s = s, .g = g, .pin = pin, .want = p->level, .until_equal = until_equal};
+    line *lines[2] = {device_line_out(&g->dev, "pin", pin), device_line_out(&g->dev, "in", pin)};
     line_sink sink = line_sink_make(on_pin, w, 0);
     int connected[2];
     for (int i = 0; i < 2; i++)
         connected[i] = line_connect(lines[i], sink) == 0;
     if (!connected[0] && !connected[1]) {
-        scn_note(s, "pin %s: every observer place of its lines is taken", name);
-        return false;
+        scn_note(s, "pin %s: every observer place of its lines is taken", p->name);
+        return SCN_ERROR;
     }
-    scn_wait r = scn_run_until(s, until);
+    scn_wait r = scn_run_until(s, scn_now(s) + dur);
     for (int i = 0; i < 2; i++)
         if (connected[i])
             line_disconnect_sink(lines[i], sink);
-    return r != SCN_WAIT_ERROR;
+    return r == SCN_WAIT_ERROR ? SCN_ERROR : SCN_PASS;
+}
+
+/* The pin's state now. */
+static int state_now(scn *s, const pin_args *p)
+{
+    int pin;
+    const stm32_gpio *g = photon_pin(scn_photon(s), p->name, &pin);
+    return pin_state(g, pin);
 }
 
 static bool parse_expect_pin(scn_args *a, scn_step *st)
@@ -132,10 +145,8 @@ static bool parse_expect_pin(scn_args *a, scn_step *st)
 static scn_status run_expect_pin(scn *s, scn_step *st)
 {
     const pin_args *p = st->data;
-    int pin;
-    stm32_gpio *g = photon_pin(scn_photon(s), p->name, &pin);
     char tb[32], tb2[32];
-    int now = pin_state(g, pin);
+    int now = state_now(s, p);
     if (now != p->level) {
         scn_expected(s, "pin %s %s now", p->name, level_names[p->level]);
         scn_seen(s, "%s", level_names[now]);
@@ -143,8 +154,8 @@ static scn_status run_expect_pin(scn *s, scn_step *st)
     }
     if (!p->has_time || !p->time)
         return SCN_PASS;
-    pin_watch w = {.s = s, .g = g, .pin = pin, .want = p->level, .until_equal = false};
-    if (!watch(s, g, &w, scn_now(s) + p->time, p->name))
+    pin_watch w;
+    if (watch(s, p, false, p->time, &w) != SCN_PASS)
         return SCN_ERROR;
     if (!w.hit)
         return SCN_PASS;
@@ -171,21 +182,18 @@ static bool parse_wait_pin(scn_args *a, scn_step *st)
 static scn_status run_wait_pin(scn *s, scn_step *st)
 {
     const pin_args *p = st->data;
-    int pin;
-    stm32_gpio *g = photon_pin(scn_photon(s), p->name, &pin);
-    if (pin_state(g, pin) == p->level)
+    if (state_now(s, p) == p->level)
         return SCN_PASS;
     uint64_t timeout = p->has_time ? p->time : scn_step_timeout(s);
-    pin_watch w = {.s = s, .g = g, .pin = pin, .want = p->level, .until_equal = true};
-    uint64_t start = scn_now(s);
-    if (!watch(s, g, &w, start + timeout, p->name))
+    pin_watch w;
+    if (watch(s, p, true, timeout, &w) != SCN_PASS)
         return SCN_ERROR;
     if (w.hit)
         return SCN_PASS;
     char tb[32];
     scn_expected(s, "pin %s %s within %s", p->name, level_names[p->level],
                  scn_fmt_time(timeout, tb, sizeof(tb)));
-    scn_seen(s, "%s", level_names[pin_state(g, pin)]);
+    scn_seen(s, "%s", level_names[state_now(s, p)]);
     return SCN_FAIL;
 }
 
