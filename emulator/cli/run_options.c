@@ -94,6 +94,10 @@ void run_usage(FILE *f)
 "  --dns NAME=ADDR      answer NAME (\"*.example.com\": every name below it)\n"
 "                       with ADDR on every network instead of asking the host's\n"
 "                       resolver (repeatable); 10.0.2.2 is the host\n"
+"  --host-port GUEST=HOST  the device's TCP connections to the host (10.0.2.2)\n"
+"                       on port GUEST reach 127.0.0.1:HOST instead of\n"
+"                       127.0.0.1:GUEST (repeatable), e.g. 5683=40123 for a\n"
+"                       local cloud on another port\n"
 "  --pcap FILE          write every frame of the device's Wi-Fi interfaces to\n"
 "                       FILE (pcap, for Wireshark or tshark)\n"
 "\n"
@@ -154,7 +158,7 @@ static double parse_seconds(const char *s, const char *opt, bool *ok)
 enum {
     OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
     OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
-    OPT_NO_USB, OPT_WIFI_AP, OPT_WIFI, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP,
+    OPT_NO_USB, OPT_WIFI_AP, OPT_WIFI, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP, OPT_HOST_PORT,
 };
 
 static const struct option opts[] = {
@@ -175,6 +179,7 @@ static const struct option opts[] = {
     {"wifi-ap", required_argument, 0, OPT_WIFI_AP}, {"wifi", required_argument, 0, OPT_WIFI},
     {"hostfwd", required_argument, 0, OPT_HOSTFWD}, {"softap-fwd", required_argument, 0, OPT_SOFTAP_FWD},
     {"dns", required_argument, 0, OPT_DNS}, {"pcap", required_argument, 0, OPT_PCAP},
+    {"host-port", required_argument, 0, OPT_HOST_PORT},
     {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
     {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
     {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
@@ -293,9 +298,11 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
     case OPT_SOFTAP_FWD:
     case OPT_DNS:
     case OPT_PCAP:
+    case OPT_HOST_PORT:
         if (netenv_opts_add(&o->net, c == OPT_HOSTFWD ? NETOPT_HOSTFWD
                                      : c == OPT_SOFTAP_FWD ? NETOPT_SOFTAP_FWD
-                                     : c == OPT_DNS ? NETOPT_DNS : NETOPT_PCAP,
+                                     : c == OPT_DNS ? NETOPT_DNS
+                                     : c == OPT_PCAP ? NETOPT_PCAP : NETOPT_HOST_PORT,
                             optarg, err, sizeof(err))) {
             fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
             return EXIT_USAGE;
