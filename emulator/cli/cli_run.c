@@ -11,6 +11,7 @@
 #include "gdbstub.h"
 #include "module.h"
 #include "photon_serial.h"
+#include "run_cloud.h"
 #include "run_options.h"
 #include "serial_info.h"
 #include "usbip.h"
@@ -32,6 +33,7 @@ typedef struct run_ctx {
     gdbstub *gdb;
     usb_link *usb;
     view *view;
+    run_cloud cloud;
 } run_ctx;
 
 static void print_time(uint64_t ps)
@@ -278,6 +280,11 @@ static int run(run_ctx *r, char *err, size_t errlen)
     ledc_listen(&r->s->pattern, on_pattern, r);
     machine_add_reset_hook(m, on_reset, r);
     clock_event_init(&r->release_setup, "setup-release", release_setup, r);
+    if (o->cloud && run_cloud_start(&r->cloud, &r->w, p, o->cloud_api_port, o->cloud_port,
+                                    o->quiet, err, errlen)) {
+        fprintf(stderr, "photon-sim run: %s\n", err);
+        return EXIT_INTERNAL;
+    }
     if (o->hold_setup >= 0)
         photon_setup_button(p, true);
     world_power_on(&r->w);
@@ -310,6 +317,7 @@ static int run(run_ctx *r, char *err, size_t errlen)
 static void close_all(run_ctx *r, int rc)
 {
     view_free(r->view);
+    run_cloud_stop(&r->cloud);
     serial_info_stop(&r->info);
     photon_serial_free(&r->ser);
     usb_link_free(r->usb);

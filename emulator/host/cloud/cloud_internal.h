@@ -130,6 +130,8 @@ int64_t cloud_unix(cloud *c);
 /* "2026-01-01T12:00:00.000Z" */
 void cloud_iso_time(cloud *c, char out[32]);
 __attribute__((format(printf, 2, 3))) void cloud_log(cloud *c, const char *fmt, ...);
+/* With log_messages: "peer -> CON 0.01 mid ..." (dir "->" to the device). */
+void cloud_log_message(cloud *c, const char *peer, const char *dir, const uint8_t *msg, size_t len);
 __attribute__((format(printf, 2, 3))) void cloud_debug(cloud *c, const char *fmt, ...);
 cdev *cloud_dev(cloud *c, const char *id, bool create);
 /* The device by id or name in the store (1), 0 unknown, -1 error. */

@@ -1,6 +1,8 @@
 /* CoAP parsing and building (RFC 7252 §3). */
 #include "coap.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 /* An option delta or length nibble with its extension bytes. */
@@ -175,4 +177,41 @@ void coap_payload(coap_builder *b, const void *data, size_t len)
 size_t coap_end(const coap_builder *b)
 {
     return b->overflow ? 0 : b->len;
+}
+
+void coap_format(const uint8_t *buf, size_t len, char *out, size_t n)
+{
+    static const char *const types[] = {"CON", "NON", "ACK", "RST"};
+    coap_msg m;
+    if (n == 0)
+        return;
+    if (coap_parse(buf, len, &m)) {
+        snprintf(out, n, "not CoAP (%zu B)", len);
+        return;
+    }
+    size_t k = (size_t)snprintf(out, n, "%s %d.%02d mid %u", types[m.type], m.code >> 5,
+                                m.code & 31, m.id);
+    for (int i = 0; i < m.tkl && k < n; i++)
+        k += (size_t)snprintf(out + k, n - k, i ? "%02x" : " tok %02x", m.token[i]);
+    for (int i = 0; i < m.nopts && k < n; i++) {
+        const coap_opt *o = &m.opts[i];
+        bool text = o->num == COAP_OPT_URI_PATH;
+        for (int j = 0; j < o->len; j++)
+            text &= isprint(o->val[j]) != 0;
+        if (text)
+            k += (size_t)snprintf(out + k, n - k, "/%.*s", (int)o->len, (const char *)o->val);
+        else
+            k += (size_t)snprintf(out + k, n - k, " opt%u[%u]", o->num, o->len);
+    }
+    if (m.payload && k < n) {
+        bool text = true;
+        for (size_t j = 0; j < m.payload_len; j++)
+            text &= isprint(m.payload[j]) != 0;
+        if (text)
+            snprintf(out + k, n - k, " %zu B: %.*s%s", m.payload_len,
+                     (int)(m.payload_len < 60 ? m.payload_len : 60), (const char *)m.payload,
+                     m.payload_len > 60 ? "..." : "");
+        else
+            snprintf(out + k, n - k, " %zu B", m.payload_len);
+    }
 }
