@@ -25,6 +25,7 @@ typedef struct run_ctx {
     bool seen;
     uint64_t seen_at;
     int pattern_count;
+    bool d7_on;
     clock_event release_setup;
     /* outputs and services, closed at the end */
     FILE *logf, *ledf, *tracef;
@@ -56,6 +57,21 @@ static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_patte
         r->seen_at = seen;
         r->w.r.stop = true;
         machine_request_stop(r->s->p->m, STOP_REQUEST);
+    }
+}
+
+/* The small blue LED on D7: a line when it goes on or off. */
+static void on_d7(void *ctx, uint64_t t, const uint8_t rgb[3])
+{
+    run_ctx *r = ctx;
+    bool on = rgb[0] || rgb[1] || rgb[2];
+    if (on == r->d7_on)
+        return;
+    r->d7_on = on;
+    if (!r->o.quiet) {
+        print_time(t);
+        printf("D7 LED %s\n", on ? "on" : "off");
+        fflush(stdout);
     }
 }
 
@@ -278,6 +294,7 @@ static int run(run_ctx *r, char *err, size_t errlen)
     machine *m = p->m;
     photon_serial_init(&r->ser, p);
     ledc_listen(&r->s->pattern, on_pattern, r);
+    led_listen(&p->d7, on_d7, r);
     machine_add_reset_hook(m, on_reset, r);
     clock_event_init(&r->release_setup, "setup-release", release_setup, r);
     if (o->cloud && run_cloud_start(&r->cloud, &r->w, p, o->cloud_api_port, o->cloud_port,

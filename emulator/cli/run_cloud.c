@@ -27,9 +27,11 @@ static void provision(run_cloud *rc)
         return;
     }
     rc->provisioned = true;
-    if (!rc->quiet && memcmp(now, rc->block, sizeof(now)))
+    if (!rc->quiet && memcmp(now, rc->block, sizeof(now))) {
         printf("Cloud: the device's DCT now names %s:%d with the cloud's server key\n",
                CLOUD_DEVICE_HOST, cloud_device_port(rc->c));
+        fflush(stdout);
+    }
 }
 
 static void on_reset(void *ctx, reset_kind kind)
@@ -48,6 +50,10 @@ int run_cloud_start(run_cloud *rc, world *w, photon *p, int api_port, int device
         .key_path = cloud_default_file("cloud-key.pem", rc->key, sizeof(rc->key)),
         .log = quiet ? NULL : stderr,
     };
+    if (p->m->log.mask & LOG_CLOUD) {
+        o.log = p->m->log.out;
+        o.verbose = o.log_messages = true;
+    }
     if (state_make_dir(o.store_path) || state_make_dir(o.key_path)) {
         snprintf(err, errlen, "--cloud: cannot create the directory of %s: %s", o.store_path,
                  strerror(errno));
@@ -69,9 +75,9 @@ int run_cloud_start(run_cloud *rc, world *w, photon *p, int api_port, int device
     }
     cloud_attach_runner(rc->c, rc->r);
     machine_add_reset_hook(p->m, on_reset, rc);
-    provision(rc);
     printf("Cloud: api %s, token %s, devices %s:%d (the device's %s)\n", cloud_api_url(rc->c),
            cloud_token(rc->c), "127.0.0.1", cloud_device_port(rc->c), CLOUD_DEVICE_HOST);
+    provision(rc);
     fflush(stdout);
     return 0;
 }

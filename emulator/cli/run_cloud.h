@@ -28,6 +28,9 @@ typedef struct run_cloud {
  * the token and where devices connect. */
 int run_cloud_start(run_cloud *rc, world *w, photon *p, int api_port, int device_port,
                     bool quiet, char *err, size_t errlen);
+/* The cloud logs what happens on stderr (unless quiet); with the log
+ * category `cloud` every protocol step and message goes to the machine's
+ * log (--log cloud, --log-file). */
 void run_cloud_stop(run_cloud *rc);
 
 #endif

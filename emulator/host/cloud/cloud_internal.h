@@ -95,6 +95,10 @@ struct dsession {
     int goodbye_reason;
     char *system_json, *app_json; /* this connection's describe */
     bool describe_pending;
+    /* 1.x answers the first describe before the app's setup() has
+     * registered anything: ask again a few times while it is empty */
+    int describe_retries;
+    int64_t describe_again_at; /* 0: not planned */
     pending req[SESSION_MAX_PENDING];
     subscription subs[SESSION_MAX_SUBS];
     int nsubs;
