@@ -43,8 +43,9 @@ int coap_parse(const uint8_t *buf, size_t len, coap_msg *m)
     while (p < end) {
         if (*p == 0xFF) {
             p++;
-            if (p == end)
-                return -1; /* a marker with no payload is a format error */
+            /* RFC 7252 calls a marker with no payload a format error, but
+             * Device OS sends one (spark/device/safemode with empty data):
+             * an empty payload */
             m->payload = p;
             m->payload_len = (size_t)(end - p);
             return 0;
@@ -186,7 +187,9 @@ void coap_format(const uint8_t *buf, size_t len, char *out, size_t n)
     if (n == 0)
         return;
     if (coap_parse(buf, len, &m)) {
-        snprintf(out, n, "not CoAP (%zu B)", len);
+        size_t k = (size_t)snprintf(out, n, "not CoAP (%zu B):", len);
+        for (size_t i = 0; i < len && i < 32 && k < n; i++)
+            k += (size_t)snprintf(out + k, n - k, " %02x", buf[i]);
         return;
     }
     size_t k = (size_t)snprintf(out, n, "%s %d.%02d mid %u", types[m.type], m.code >> 5,
