@@ -31,12 +31,7 @@ device:
   wifi-ap: ["$ap"]
 steps:
   - wait-led: {pattern: blinking blue, timeout: 30s}
-  - serial-write: "w"
-  - wait-serial: {port: usb, text: "SSID:", timeout: 5s}
-  - serial-write: "Home\r"
-  - wait-serial: {port: usb, text: "Password:", timeout: 5s}
-  - serial-write: "secret123\r"
-  - wait-serial: {port: usb, text: "Now we'll connect", timeout: 10s}
+  - wifi: "Home:secret123"
 EOF
 "$sim" scenario "$work/cred.yaml" > /dev/null
 

@@ -32,7 +32,8 @@ scenario() {
 
 # credentials STATE VERSION: a device with bootloader, system parts VERSION
 # and Tinker gets the access point's credentials in listening mode, typed
-# on the USB serial as a user would; the state file keeps them.
+# on the USB serial as a user would (the wifi step); the state file keeps
+# them.
 credentials() {
   cat > "$TMP/cred.yaml" <<EOF
 name: Wi-Fi credentials through listening mode, Device OS $2
@@ -44,12 +45,7 @@ device:
   wifi-ap: ["$AP"]
 steps:
   - wait-led: {pattern: blinking blue, timeout: 30s}
-  - serial-write: "w"
-  - wait-serial: {port: usb, text: "SSID:", timeout: 5s}
-  - serial-write: "Home\r"
-  - wait-serial: {port: usb, text: "Password:", timeout: 5s}
-  - serial-write: "secret123\r"
-  - wait-serial: {port: usb, text: "Now we'll connect", timeout: 10s}
+  - wifi: "Home:secret123"
 EOF
   scenario cred
 }

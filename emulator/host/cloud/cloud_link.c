@@ -23,7 +23,7 @@ void cloud_link_provision(cloud_link *l)
     l->provisioned = true;
     if (!l->quiet && memcmp(now, l->block, sizeof(now))) {
         printf("Cloud: the device's DCT now names %s:%d with the cloud's server key\n",
-               CLOUD_DEVICE_HOST, cloud_device_port(l->c));
+               CLOUD_DEVICE_HOST, CLOUD_DEVICE_PORT);
         fflush(stdout);
     }
 }
@@ -49,8 +49,15 @@ int cloud_link_start(cloud_link *l, const cloud_options *o, photon *p, netenv *n
     l->p = p;
     l->r = r;
     l->quiet = quiet;
-    if (cloud_dct_block(l->c, CLOUD_DEVICE_HOST, l->block, err, errlen) ||
-        netenv_add_dns(net, CLOUD_DEVICE_HOST "=10.0.2.2", err, errlen)) {
+    /* the DCT names port 5683 whatever port the cloud has (the same bytes
+     * in every run); the network takes the device's connections to the
+     * host's 5683 there */
+    char hp[32];
+    snprintf(hp, sizeof(hp), "%d=%d", CLOUD_DEVICE_PORT, cloud_device_port(l->c));
+    if (cloud_dct_block(l->c, CLOUD_DEVICE_HOST, CLOUD_DEVICE_PORT, l->block, err, errlen) ||
+        netenv_add_dns(net, CLOUD_DEVICE_HOST "=10.0.2.2", err, errlen) ||
+        (cloud_device_port(l->c) != CLOUD_DEVICE_PORT &&
+         netenv_add_host_port(net, hp, err, errlen))) {
         cloud_close(l->c);
         l->c = NULL;
         return -1;

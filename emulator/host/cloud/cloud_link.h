@@ -2,9 +2,11 @@
  * pointed at it (`photon-sim run --cloud`, scenarios' `device: cloud:
  * true`): the cloud runs as a runner poller; the device's DCT gets the
  * cloud's server key and the name CLOUD_DEVICE_HOST with the cloud's port
- * (the bytes `particle keys server` writes through DFU alt 1, written as
- * the firmware's DCT update would: boards/photon_dct.h); the networks' DNS
- * answers that name with the host (10.0.2.2). A device whose DCT is still
+ * 5683 (the bytes `particle keys server` writes through DFU alt 1, written
+ * as the firmware's DCT update would: boards/photon_dct.h); the networks'
+ * DNS answers that name with the host (10.0.2.2) and, when the cloud has
+ * another port, take the device's connections to the host's 5683 there
+ * (--host-port). A device whose DCT is still
  * blank (it never ran) is provisioned at the reset after its first boot. */
 #ifndef PHOTON_CLOUD_LINK_H
 #define PHOTON_CLOUD_LINK_H

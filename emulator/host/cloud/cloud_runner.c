@@ -23,8 +23,8 @@ void cloud_detach_runner(cloud *c, runner *r)
     runner_remove_poller(r, poll_cloud, c);
 }
 
-int cloud_dct_block(cloud *c, const char *host, uint8_t out[DCT_SERVER_BLOCK], char *err,
-                    size_t errlen)
+int cloud_dct_block(cloud *c, const char *host, int port, uint8_t out[DCT_SERVER_BLOCK],
+                    char *err, size_t errlen)
 {
-    return dct_server_block(c->key, host, c->device_port, out, err, errlen);
+    return dct_server_block(c->key, host, port, out, err, errlen);
 }
