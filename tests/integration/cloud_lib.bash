@@ -85,10 +85,13 @@ check() {
 
 # particle_cli: sets PARTICLE to the project's pinned Particle CLI (make
 # test runs tools/particle-cli/install); skips the test (77) only when it
-# is not installed and npm cannot be reached. HOME is a fresh one in $TMP,
-# so the CLI's profiles are the test's own.
+# is not installed and npm cannot be reached, or when the images are not
+# fetched (IMG: their cache). HOME is a fresh one in $TMP, so the CLI's
+# profiles are the test's own.
 particle_cli() {
   local root=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+  IMG=$root/images/cache
+  [ -f "$IMG/tinker@0.4.5.bin" ] || { echo "SKIP: images not fetched"; exit 77; }
   PARTICLE=${PARTICLE_CLI:-}
   if [ -z "$PARTICLE" ]; then
     if ! "$root/tools/particle-cli/install" --check >/dev/null 2>&1; then
