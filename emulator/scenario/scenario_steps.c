@@ -28,6 +28,7 @@ extern const scn_step_type scn_step_wifi_ap, scn_step_wifi, scn_step_expect_led_
 extern const scn_step_type scn_step_network;
 /* scenario_serial_ports.c */
 void scn_attach_serial(scn *s);
+void scn_attach_cloud(scn *s);
 
 const scn_step_type *const scenario_step_types[] = {
     /* device */
@@ -77,6 +78,7 @@ const scn_step_type *const scenario_step_types[] = {
  * one line each, here. */
 const scn_attach_fn scenario_attach_hooks[] = {
     scn_attach_serial,
+    scn_attach_cloud,
     NULL,
 };
 
