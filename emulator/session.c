@@ -12,6 +12,15 @@ const char *const session_default_images[] = {
     "bootloader@2.2.0", "system-part1@2.2.0", "system-part2@2.2.0", "tinker@0.4.5", NULL,
 };
 
+/* About what a state file takes: the memories and room for the fields. */
+static uint64_t state_bytes(void)
+{
+    uint64_t n = 64 << 10;
+    for (int i = 0; i < stm32f205_nnonvolatile; i++)
+        n += stm32f205_nonvolatile[i].hi - stm32f205_nonvolatile[i].lo;
+    return n;
+}
+
 int session_open(session *s, const session_opts *o, char *err, size_t errlen)
 {
     memset(s, 0, sizeof(*s));
@@ -27,9 +36,17 @@ int session_open(session *s, const session_opts *o, char *err, size_t errlen)
         return -1;
     ledc_init(&s->pattern, s->p->m);
     led_listen(&s->p->led, ledc_feed, &s->pattern);
-    snprintf(s->state_path, sizeof(s->state_path), "%s",
-             o->state_path ? o->state_path : state_default_path());
+    if (state_resolve(o->state_path ? o->state_path : state_default_path(), s->state_path,
+                      sizeof(s->state_path), err, errlen) ||
+        state_check_regular(s->state_path, err, errlen)) {
+        session_close(s);
+        return -1;
+    }
     s->save = !o->no_save;
+    if (s->save && state_lock_take(&s->lock, s->state_path, state_bytes(), err, errlen)) {
+        session_close(s);
+        return -1;
+    }
     s->battery = !o->no_battery;
     photon_fresh(s->p, o->seed);
     if (!o->fresh) {
@@ -51,6 +68,7 @@ int session_open(session *s, const session_opts *o, char *err, size_t errlen)
 
 void session_close(session *s)
 {
+    state_lock_release(&s->lock);
     statefile_free(&s->kept);
     if (s->p)
         ledc_free(&s->pattern);

@@ -9,6 +9,7 @@
 #include "ledpattern.h"
 #include "photon.h"
 #include "statefile.h"
+#include "statelock.h"
 
 /* The access point around a device when none is configured. */
 #define RADIO_DEFAULT_SSID "photon-sim"
@@ -27,14 +28,18 @@ typedef struct session_opts {
 typedef struct session {
     photon *p;
     led_classifier pattern; /* what the RGB LED shows, by Particle's names */
-    char state_path[4096];
+    char state_path[4096]; /* the file, symlinks followed */
     bool save;
+    state_lock lock; /* held for the run when it saves */
     bool existed; /* the state file was there */
     bool battery; /* restore the battery-backed domain at power-on */
     statefile kept; /* the state file as read: what the battery kept */
     radio own_air;  /* when the caller gives none */
 } session;
 
+/* Open the device: its state file followed through symlinks and, unless
+ * o->no_save, locked for this process and checked to be writable (see
+ * statelock.h), then read (a damaged file is refused, never overwritten). */
 int session_open(session *s, const session_opts *o, char *err, size_t errlen);
 void session_close(session *s);
 /* Power-on reset, then the battery-backed domain from the state file. */
