@@ -35,6 +35,10 @@ typedef struct session {
     bool battery; /* restore the battery-backed domain at power-on */
     statefile kept; /* the state file as read: what the battery kept */
     radio own_air;  /* when the caller gives none */
+    /* an injected power failure (faults.h) happened, at this virtual time */
+    bool power_lost;
+    uint64_t power_lost_at;
+    clock_event power_event; /* a power failure at a virtual time */
 } session;
 
 /* Open the device: its state file followed through symlinks and, unless
@@ -45,11 +49,16 @@ void session_close(session *s);
 /* Power-on reset, then the battery-backed domain from the state file. */
 void session_power_on(session *s);
 /* Write a module image into flash at the start address in its header
- * (erasing the sectors it covers). Refuses another platform or a bad CRC
+ * (exactly its bytes: the rest of the sectors it covers stays, as with a
+ * programmer's read-modify-write). Refuses another platform or a bad CRC
  * unless `force`. Prints nothing; returns 0 or -1 with a message. */
 int session_load_module(session *s, const char *name, bool force, char *err,
                         size_t errlen);
-/* Write raw bytes at an address ("file@0x08000000"). */
+/* Write a file's bytes exactly at an address in flash, keeping the rest
+ * of their sectors. */
+int session_load_raw_at(session *s, const char *file, uint32_t addr, char *err, size_t errlen);
+/* The same for "FILE[@ADDR]" (default 0x08000000; a FILE that exists as
+ * given is taken whole, so names may contain '@'). */
 int session_load_raw(session *s, const char *spec, char *err, size_t errlen);
 int session_save(session *s, char *err, size_t errlen);
 /* The images of a new default device. */

@@ -20,6 +20,8 @@ extern const scn_step_type scn_step_run;
 extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_step_dfu;
 /* scenario_wifi_steps.c */
 extern const scn_step_type scn_step_wifi_ap, scn_step_expect_led_never;
+/* scenario_fault_steps.c */
+extern const scn_step_type scn_step_power_loss, scn_step_stuck_flash;
 /* scenario_serial_ports.c */
 void scn_attach_serial(scn *s);
 
@@ -30,6 +32,8 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_press,
     &scn_step_release,
     &scn_step_hold,
+    &scn_step_power_loss,
+    &scn_step_stuck_flash,
     /* time and the LED */
     &scn_step_wait,
     &scn_step_wait_led,
