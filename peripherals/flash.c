@@ -210,6 +210,9 @@ static void start_op(stm32_flash *f, int op, uint64_t duration)
     if (e == FLASH_FAULT_POWER) {
         if (op != OP_PROGRAM) /* the chosen erase: power fails halfway */
             tear_erase(f, 0.5);
+        else
+            log_msg(&m->log, LOG_FLASH, "flash: power lost during a program: the word in "
+                    "flight does not land");
         lose_power(f);
         return;
     }
