@@ -114,6 +114,8 @@ static int open_outputs(run_ctx *r, char *err, size_t errlen)
         m->log.out = stderr;
         return -1;
     }
+    if (r->logf) /* a line at a time, for `tail -f` and whoever reads a pipe */
+        setvbuf(r->logf, NULL, _IOLBF, 0);
     if (o->led_trace) {
         if (!(r->ledf = open_out(o->led_trace, err, errlen)))
             return -1;
