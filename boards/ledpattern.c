@@ -487,3 +487,12 @@ void ledc_listen(led_classifier *c, pattern_listener fn, void *ctx)
         c->nl++;
     }
 }
+
+void ledc_unlisten(led_classifier *c, void *ctx)
+{
+    int k = 0;
+    for (int i = 0; i < c->nl; i++)
+        if (c->l[i].ctx != ctx)
+            c->l[k++] = c->l[i];
+    c->nl = k;
+}

@@ -42,6 +42,8 @@ typedef struct led_classifier {
 void ledc_init(led_classifier *c, struct machine *m);
 void ledc_free(led_classifier *c);
 void ledc_listen(led_classifier *c, pattern_listener fn, void *ctx);
+/* Remove every listener added with `ctx`. */
+void ledc_unlisten(led_classifier *c, void *ctx);
 /* Feed an LED change (usable as an led_listener). */
 void ledc_feed(void *ctx, uint64_t t, const uint8_t rgb[3]);
 

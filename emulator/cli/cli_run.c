@@ -31,6 +31,7 @@ typedef struct run_ctx {
     serial_info info;   /* the USB serial described for `photon-sim usb` */
     gdbstub *gdb;
     usb_link *usb;
+    serial_wifi *wifi;  /* --wifi: credentials on the USB serial */
     view *view;
 } run_ctx;
 
@@ -211,6 +212,33 @@ static int start_ports(run_ctx *r, char *err, size_t errlen)
     return 0;
 }
 
+static void on_wifi_note(void *ctx, const char *msg)
+{
+    run_ctx *r = ctx;
+    if (r->o.quiet)
+        return;
+    print_time(machine_now(r->s->p->m));
+    printf("Wi-Fi: %s\n", msg);
+    fflush(stdout);
+}
+
+/* --wifi: the credentials, typed into the listening-mode console. */
+static int start_wifi(run_ctx *r, char *err, size_t errlen)
+{
+    run_opts *o = &r->o;
+    if (!o->nwifi)
+        return 0;
+    if (!(r->wifi = serial_wifi_new(r->s, &r->ser.usb, o->so.air, on_wifi_note, r))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < o->nwifi; i++)
+        if (serial_wifi_add(r->wifi, o->wifi[i], err, errlen))
+            return -1;
+    serial_wifi_start(r->wifi);
+    return 0;
+}
+
 /* The networks' forwards, printed. */
 static int start_net(run_ctx *r, char *err, size_t errlen)
 {
@@ -226,7 +254,7 @@ static int start_services(run_ctx *r, char *err, size_t errlen)
     rn->speed = o->speed;
     if (o->realtime)
         rn->slice_ps = 10 * PS_PER_MS;
-    if (start_ports(r, err, errlen) || start_net(r, err, errlen))
+    if (start_ports(r, err, errlen) || start_net(r, err, errlen) || start_wifi(r, err, errlen))
         return -1;
     return view_start(&r->view, &o->vo, r->s, rn, o->until || o->timeout >= 0, err, errlen);
 }
@@ -272,6 +300,9 @@ static int report(run_ctx *r, stop_reason why, double wall)
                r->pattern_count ? led_pattern_str(cur, buf2, sizeof(buf2)) : "none");
     else if (!o->quiet)
         printf("photon-sim: stopped at %.3f s of virtual time\n", now);
+    if (r->wifi && serial_wifi_get_state(r->wifi) != SERIAL_WIFI_DONE)
+        fprintf(stderr, "photon-sim run: --wifi: %d of %d credentials given (%s)\n",
+                serial_wifi_saved(r->wifi), o->nwifi, serial_wifi_message(r->wifi));
     return rc;
 }
 
@@ -325,6 +356,7 @@ static int run(run_ctx *r, char *err, size_t errlen)
 static void close_all(run_ctx *r, int rc)
 {
     view_free(r->view);
+    serial_wifi_free(r->wifi);
     serial_info_stop(&r->info);
     photon_serial_free(&r->ser);
     usb_link_free(r->usb);

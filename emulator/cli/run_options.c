@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "numparse.h"
+#include "softap_setup.h"
 #include "usbip.h"
 
 void run_usage(FILE *f)
@@ -92,6 +93,11 @@ void run_usage(FILE *f)
 "                       [,rssi=DBM][,channel=1-14][,bssid=MAC]; a password\n"
 "                       alone means wpa2. Without any: one open network\n"
 "                       \"" RADIO_DEFAULT_SSID "\", so that scans find something\n"
+"  --wifi SSID:PASSWORD give the device Wi-Fi credentials (repeatable, up to 5;\n"
+"                       no password: an open network) the way its owner does:\n"
+"                       in listening mode, with the console's `w` on the USB\n"
+"                       serial (SETUP held 3 s first if the device is not in\n"
+"                       listening mode). The firmware stores them and joins\n"
 "  --hostfwd RULE       forward a host port to the device on its Wi-Fi network\n"
 "                       (repeatable), as QEMU spells it: [tcp|udp]:[HOSTADDR]:\n"
 "                       HOSTPORT-[GUESTADDR]:GUESTPORT; HOSTADDR defaults to\n"
@@ -103,6 +109,10 @@ void run_usage(FILE *f)
 "  --dns NAME=ADDR      answer NAME (\"*.example.com\": every name below it)\n"
 "                       with ADDR on every network instead of asking the host's\n"
 "                       resolver (repeatable); 10.0.2.2 is the host\n"
+"  --host-port GUEST=HOST  the device's TCP connections to the host (10.0.2.2)\n"
+"                       on port GUEST reach 127.0.0.1:HOST instead of\n"
+"                       127.0.0.1:GUEST (repeatable), e.g. 5683=40123 for a\n"
+"                       local cloud on another port\n"
 "  --pcap FILE          write every frame of the device's Wi-Fi interfaces to\n"
 "                       FILE (pcap, for Wireshark or tshark)\n"
 "\n"
@@ -162,7 +172,7 @@ static double parse_seconds(const char *s, const char *opt, bool *ok)
 enum {
     OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
     OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
-    OPT_NO_USB, OPT_WIFI_AP, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP,
+    OPT_NO_USB, OPT_WIFI_AP, OPT_WIFI, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP, OPT_HOST_PORT,
     OPT_POWER_LOSS, OPT_STUCK_FLASH,
 };
 
@@ -181,9 +191,10 @@ static const struct option opts[] = {
     {"usbip", optional_argument, 0, OPT_USBIP}, {"usbip-bind", required_argument, 0, OPT_USBIP_BIND},
     {"usb-serial", required_argument, 0, OPT_USB_SERIAL},
     {"serial-link", required_argument, 0, OPT_SERIAL_LINK}, {"no-usb", no_argument, 0, OPT_NO_USB},
-    {"wifi-ap", required_argument, 0, OPT_WIFI_AP},
+    {"wifi-ap", required_argument, 0, OPT_WIFI_AP}, {"wifi", required_argument, 0, OPT_WIFI},
     {"hostfwd", required_argument, 0, OPT_HOSTFWD}, {"softap-fwd", required_argument, 0, OPT_SOFTAP_FWD},
     {"dns", required_argument, 0, OPT_DNS}, {"pcap", required_argument, 0, OPT_PCAP},
+    {"host-port", required_argument, 0, OPT_HOST_PORT},
     {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
     {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
     {"screenshot", required_argument, 0, OPT_SHOT}, {"at", required_argument, 0, OPT_AT},
@@ -296,13 +307,29 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
         }
         break;
     }
+    case OPT_WIFI: {
+        char ssid[33], pw[65];
+        if (o->nwifi == SERIAL_WIFI_MAX) {
+            fprintf(stderr, "photon-sim run: --wifi: at most %d (a Photon keeps %d)\n",
+                    SERIAL_WIFI_MAX, SERIAL_WIFI_MAX);
+            return EXIT_USAGE;
+        }
+        if (softap_setup_parse(optarg, ssid, pw, err, sizeof(err))) {
+            fprintf(stderr, "photon-sim run: --wifi: %s\n", err);
+            return EXIT_USAGE;
+        }
+        o->wifi[o->nwifi++] = optarg;
+        break;
+    }
     case OPT_HOSTFWD:
     case OPT_SOFTAP_FWD:
     case OPT_DNS:
     case OPT_PCAP:
+    case OPT_HOST_PORT:
         if (netenv_opts_add(&o->net, c == OPT_HOSTFWD ? NETOPT_HOSTFWD
                                      : c == OPT_SOFTAP_FWD ? NETOPT_SOFTAP_FWD
-                                     : c == OPT_DNS ? NETOPT_DNS : NETOPT_PCAP,
+                                     : c == OPT_DNS ? NETOPT_DNS
+                                     : c == OPT_PCAP ? NETOPT_PCAP : NETOPT_HOST_PORT,
                             optarg, err, sizeof(err))) {
             fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
             return EXIT_USAGE;
@@ -389,6 +416,11 @@ int run_parse(int argc, char **argv, run_opts *o)
     }
     if (o->serial_link && (o->no_usb || strcmp(o->usb_serial, "pty"))) {
         fprintf(stderr, "photon-sim run: --serial-link needs the USB serial on a pty\n");
+        return EXIT_USAGE;
+    }
+    if (o->nwifi && (o->no_usb || !strcmp(o->usb_serial, "none"))) {
+        fprintf(stderr, "photon-sim run: --wifi gives the credentials on the USB serial: not "
+                        "with --no-usb or --usb-serial none\n");
         return EXIT_USAGE;
     }
     char err[1024];

@@ -10,6 +10,7 @@
 #include "ledpattern.h"
 #include "log.h"
 #include "netenv.h"
+#include "serial_wifi.h"
 #include "session.h"
 #include "trace.h"
 #include "window.h"
@@ -37,6 +38,8 @@ typedef struct run_opts {
     bool no_usb;    /* the cable unplugged */
     radio air;      /* the access points around the device */
     netenv_opts net; /* forwards, DNS overrides, capture */
+    const char *wifi[SERIAL_WIFI_MAX]; /* --wifi SSID:PASSWORD */
+    int nwifi;
     view_opts vo;
     bool print_layout;
     const char *gdb_spec; /* [NAME=][ADDR:]PORT */

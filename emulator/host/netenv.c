@@ -39,6 +39,11 @@ void netenv_free(netenv *e)
     memset(e, 0, sizeof(*e));
 }
 
+int netenv_add_host_port(netenv *e, const char *spec, char *err, size_t errlen)
+{
+    return hostport_add_spec(&e->hp, spec, err, errlen);
+}
+
 int netenv_add_dns(netenv *e, const char *spec, char *err, size_t errlen)
 {
     return dnstable_add_spec(&e->dns, spec, err, errlen);
@@ -148,6 +153,17 @@ int netenv_opts_add(netenv_opts *o, netenv_opt which, const char *value, char *e
         if (rc == 0)
             o->dns[o->ndns++] = value;
         return rc;
+    case NETOPT_HOST_PORT: {
+        hostport_map m = {0};
+        if (hostport_add_spec(&m, value, err, errlen) < 0)
+            return -1;
+        if (o->nhost_port == HOSTPORT_MAX) {
+            snprintf(err, errlen, "too many host ports (at most %d)", HOSTPORT_MAX);
+            return -1;
+        }
+        o->host_port[o->nhost_port++] = value;
+        return 0;
+    }
     case NETOPT_PCAP:
         if (o->pcap) {
             snprintf(err, errlen, "only one packet capture file");
@@ -170,6 +186,9 @@ int netenv_apply(netenv *e, netenv_dev *d, const netenv_opts *o, char *err, size
     for (int i = 0; i < o->ndns; i++)
         if (netenv_add_dns(e, o->dns[i], err, errlen) < 0)
             return -1;
+    for (int i = 0; i < o->nhost_port; i++)
+        if (netenv_add_host_port(e, o->host_port[i], err, errlen) < 0)
+            return -1;
     return o->pcap ? netenv_open_pcap(e, o->pcap, err, errlen) : 0;
 }
 
@@ -186,8 +205,10 @@ slirpnet *netenv_find(netenv *e, const char *ssid)
 static slirpnet *new_net(netenv *e, const slirpnet_config *c, char *err, size_t errlen)
 {
     slirpnet *n = slirpnet_new(c, e->clk, e->log, err, errlen);
-    if (n)
+    if (n) {
         slirpnet_set_dns(n, &e->dns);
+        slirpnet_set_host_ports(n, &e->hp);
+    }
     return n;
 }
 

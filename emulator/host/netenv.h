@@ -65,6 +65,7 @@ struct netenv {
     vclock *clk;
     logger *log;
     dnstable dns;
+    hostport_map hp; /* --host-port */
     pcap_writer *pcap;
     netenv_lan_t lans[NETENV_MAX_LANS];
     int nlans;
@@ -79,8 +80,9 @@ void netenv_init(netenv *e, vclock *clk, logger *log);
 /* Unplugs every interface, closes the capture. */
 void netenv_free(netenv *e);
 
-/* World-wide options: `--dns NAME=ADDR`, `--pcap FILE`. 0, or -1 with a
- * message naming what is wrong. */
+/* World-wide options: `--dns NAME=ADDR`, `--pcap FILE`, `--host-port
+ * GUEST=HOST`. 0, or -1 with a message naming what is wrong. */
+int netenv_add_host_port(netenv *e, const char *spec, char *err, size_t errlen);
 int netenv_add_dns(netenv *e, const char *spec, char *err, size_t errlen);
 int netenv_open_pcap(netenv *e, const char *path, char *err, size_t errlen);
 
@@ -97,12 +99,19 @@ int netenv_add_softap_fwd(netenv_dev *d, const char *spec, char *err, size_t err
 
 /* The network options of a command line or a scenario's device section,
  * checked as they are given and applied once the device exists. */
-typedef enum { NETOPT_HOSTFWD, NETOPT_SOFTAP_FWD, NETOPT_DNS, NETOPT_PCAP } netenv_opt;
+typedef enum {
+    NETOPT_HOSTFWD,
+    NETOPT_SOFTAP_FWD,
+    NETOPT_DNS,
+    NETOPT_PCAP,
+    NETOPT_HOST_PORT,
+} netenv_opt;
 #define NETENV_MAX_DNS 32
 typedef struct netenv_opts {
     const char *hostfwd[NETENV_MAX_FWDS], *softap_fwd[NETENV_MAX_FWDS];
     const char *dns[NETENV_MAX_DNS];
-    int nhostfwd, nsoftap_fwd, ndns;
+    const char *host_port[HOSTPORT_MAX];
+    int nhostfwd, nsoftap_fwd, ndns, nhost_port;
     const char *pcap;
 } netenv_opts;
 /* Check and keep one (the string is kept, not copied). 0, or -1 with a

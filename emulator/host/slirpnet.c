@@ -54,6 +54,7 @@ struct slirpnet {
     logger *log;
     port port[SLIRPNET_MAX_PORTS];
     const dnstable *dns;
+    const hostport_map *hp;
     slirpnet_faults f;
     slirpnet_stats st;
     uint32_t rng;   /* the loss fault's generator: the same run loses the same frames */
@@ -394,6 +395,7 @@ static void to_net_due(void *arg)
     qframe *f;
     while ((f = dequeue_due(n, &n->to_net))) {
         n->st.to_net++;
+        hostport_rewrite(n->hp, f->data, f->len, n->cfg.host, true);
         if (!intercept(n, f->data, f->len))
             slirp_input(n->slirp, f->data, (int)f->len);
         free(f);
@@ -477,7 +479,14 @@ void slirpnet_detach(slirpnet *n, netdev *nd)
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
-    from_router(opaque, buf, len);
+    slirpnet *n = opaque;
+    uint8_t copy[NETDEV_MAX_FRAME];
+    if (n->hp && n->hp->n && len <= sizeof(copy)) {
+        memcpy(copy, buf, len);
+        if (hostport_rewrite(n->hp, copy, len, n->cfg.host, false))
+            buf = copy;
+    }
+    from_router(n, buf, len);
     return (ssize_t)len;
 }
 
@@ -643,6 +652,11 @@ const slirpnet_config *slirpnet_cfg(const slirpnet *n)
 void slirpnet_set_dns(slirpnet *n, const dnstable *t)
 {
     n->dns = t;
+}
+
+void slirpnet_set_host_ports(slirpnet *n, const hostport_map *m)
+{
+    n->hp = m;
 }
 
 void slirpnet_set_faults(slirpnet *n, const slirpnet_faults *f)

@@ -30,6 +30,7 @@
 
 #include "clock.h"
 #include "dnstable.h"
+#include "hostport.h"
 #include "log.h"
 #include "netdev.h"
 
@@ -105,6 +106,9 @@ int slirpnet_attach(slirpnet *n, netdev *nd);
 void slirpnet_detach(slirpnet *n, netdev *nd);
 /* The override table (kept by the caller, not copied; NULL: none). */
 void slirpnet_set_dns(slirpnet *n, const dnstable *t);
+/* The host's ports as the devices see them (kept by the caller; NULL: as
+ * they are). */
+void slirpnet_set_host_ports(slirpnet *n, const hostport_map *m);
 void slirpnet_set_faults(slirpnet *n, const slirpnet_faults *f);
 const slirpnet_faults *slirpnet_get_faults(const slirpnet *n);
 const slirpnet_stats *slirpnet_get_stats(const slirpnet *n);

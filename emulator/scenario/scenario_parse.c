@@ -334,7 +334,7 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
                     "seed, fast-flash, ...), got %s", scn_kind_name(d));
     static const char *const known[] = {"state", "save", "images", "force", "device-id",
                                         "seed", "fast-flash", "wifi-ap", "hostfwd",
-                                        "softap-fwd", "dns", "pcap", NULL};
+                                        "softap-fwd", "dns", "pcap", "host-port", NULL};
     bool ok = check_keys(pc, d, "device", known);
     scn_step st;
     scn_args a;
@@ -391,8 +391,8 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
                 ok = scn_perr(pc, items[i].line, "device: wifi-ap: %s", err);
         }
     }
-    static const char *const net_keys[] = {"hostfwd", "softap-fwd", "dns", "pcap"};
-    for (int k = 0; k < 4; k++) {
+    static const char *const net_keys[] = {"hostfwd", "softap-fwd", "dns", "pcap", "host-port"};
+    for (int k = 0; k < 5; k++) {
         int nl;
         const scn_val *v = mget(d, net_keys[k], &nl);
         if (!v || v->kind == SV_NULL)
@@ -406,8 +406,10 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
                 val = scn_resolve_rel(&a, val);
             if (!val)
                 ok = scn_perr(pc, items[i].line, "device: %s: expected %s, got %s", net_keys[k],
-                              k == NETOPT_DNS ? "NAME=ADDR" : k == NETOPT_PCAP ? "a file"
-                                                                               : "a forward rule",
+                              k == NETOPT_DNS         ? "NAME=ADDR"
+                              : k == NETOPT_PCAP      ? "a file"
+                              : k == NETOPT_HOST_PORT ? "GUESTPORT=HOSTPORT"
+                                                      : "a forward rule",
                               scn_kind_name(&items[i]));
             else if (netenv_opts_add(&sc->net, (netenv_opt)k, scn_arena_strdup(&sc->ar, val),
                                      err, sizeof(err)))

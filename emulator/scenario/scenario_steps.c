@@ -19,7 +19,9 @@ extern const scn_step_type scn_step_run;
 /* scenario_usb_steps.c */
 extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_step_dfu;
 /* scenario_wifi_steps.c */
-extern const scn_step_type scn_step_wifi_ap, scn_step_expect_led_never;
+extern const scn_step_type scn_step_wifi_ap, scn_step_wifi, scn_step_expect_led_never;
+/* scenario_net_steps.c */
+extern const scn_step_type scn_step_network;
 /* scenario_fault_steps.c */
 extern const scn_step_type scn_step_power_loss, scn_step_stuck_flash;
 /* scenario_serial_ports.c */
@@ -60,6 +62,8 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_dfu,
     /* Wi-Fi */
     &scn_step_wifi_ap,
+    &scn_step_wifi,
+    &scn_step_network,
     /* serial steps: one line each, here */
     NULL,
 };

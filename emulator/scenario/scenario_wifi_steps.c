@@ -2,12 +2,17 @@
  *   wifi-ap          add, change or remove an access point while the device
  *                    runs (the device: section's `wifi-ap:` list sets the
  *                    ones there from the start)
+ *   wifi             give the device Wi-Fi credentials on the listening-mode
+ *                    console of its USB serial (serial_wifi.h), as `run --wifi`
  *   expect-led-never the LED has not shown a pattern at any time so far
  *                    (resets included): "no SOS anywhere" */
 #include <stdio.h>
 #include <string.h>
 
 #include "scenario_internal.h"
+#include "scenario_serial.h"
+#include "serial_wifi.h"
+#include "softap_setup.h"
 
 static const char *const ap_keys[] = {"ssid", "security", "password", "rssi", "channel",
                                       "bssid", NULL};
@@ -119,6 +124,79 @@ const scn_step_type scn_step_wifi_ap = {
                "or changes its security",
     .parse = parse_wifi_ap,
     .run = run_wifi_ap,
+};
+
+/* ---- wifi ------------------------------------------------------------------------ */
+
+typedef struct wifi_step {
+    const char *cred;
+    uint64_t timeout;
+} wifi_step;
+
+static bool parse_wifi(scn_args *a, scn_step *st)
+{
+    wifi_step *w = scn_alloc(a, sizeof(*w));
+    st->data = w;
+    w->timeout = 0;
+    if (!scn_arg_str(a, "credentials", true, &w->cred) ||
+        !scn_arg_duration(a, "timeout", false, &w->timeout))
+        return false;
+    char ssid[33], pw[65], err[256];
+    if (softap_setup_parse(w->cred, ssid, pw, err, sizeof(err)))
+        return scn_arg_error(a, scn_arg_line(a, "credentials"), "%s", err);
+    return true;
+}
+
+static void wifi_note(void *ctx, const char *msg)
+{
+    scn *s = ctx;
+    scn_event(s, "Wi-Fi: %s", msg);
+    scn_done(s); /* the step looks at the state */
+}
+
+static scn_status run_wifi(scn *s, scn_step *st)
+{
+    wifi_step *w = st->data;
+    uint64_t deadline = scn_now(s) + (w->timeout ? w->timeout : scn_step_timeout(s));
+    chardev *cd = scn_serial_port_open(s, "usb");
+    if (!cd)
+        return SCN_ERROR;
+    char err[256];
+    serial_wifi *sw = serial_wifi_new(scn_session(s), cd, scn_radio(s), wifi_note, s);
+    if (!sw || serial_wifi_add(sw, w->cred, err, sizeof(err))) {
+        scn_note(s, "wifi: %s", sw ? err : "out of memory");
+        serial_wifi_free(sw);
+        return SCN_ERROR;
+    }
+    serial_wifi_start(sw);
+    scn_wait r = SCN_WAIT_DONE;
+    while (serial_wifi_get_state(sw) == SERIAL_WIFI_RUNNING && scn_now(s) < deadline &&
+           (r = scn_run_until(s, deadline)) == SCN_WAIT_DONE)
+        ;
+    serial_wifi_state state = serial_wifi_get_state(sw);
+    scn_status rc = SCN_PASS;
+    if (r == SCN_WAIT_ERROR) {
+        rc = SCN_ERROR;
+    } else if (state != SERIAL_WIFI_DONE) {
+        scn_expected(s, "the firmware to take the Wi-Fi credentials for '%.*s' on its console",
+                     (int)strcspn(w->cred, ":"), w->cred);
+        scn_seen(s, "%s", serial_wifi_message(sw));
+        rc = SCN_FAIL;
+    }
+    serial_wifi_free(sw);
+    return rc;
+}
+
+const scn_step_type scn_step_wifi = {
+    .name = "wifi",
+    .keys = "credentials timeout",
+    .main_key = "credentials",
+    .summary = "give the device Wi-Fi credentials \"SSID:PASSWORD\" as its owner does: in "
+               "listening mode (SETUP held 3 s first if it is not), the console's `w` on "
+               "the USB serial; passes when the firmware says it saved them; fails at "
+               "`timeout` (default: the step-timeout)",
+    .parse = parse_wifi,
+    .run = run_wifi,
 };
 
 /* ---- expect-led-never ------------------------------------------------------------ */

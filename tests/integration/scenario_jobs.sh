@@ -25,7 +25,7 @@ verdicts() { sed -E 's/, [0-9.]+ s virtual, [0-9.]+ s wall\)$/)/; s/; [0-9.]+ s 
 junit() { grep -oE '<testcase [^>]*name="[^"]*"|<(failure|error|skipped) type="[^"]*"' "$1"; }
 # the LED traces without those of scenarios that run host programs or hold the
 # USB serial open (dfu-util, sb): their idle time follows the wall clock
-paced=$(grep -lE '^ *- *(dfu|ymodem-send):|port: *usb' "${lib[@]}" | xargs -rn1 basename | sed 's/\.yaml$//' | paste -sd'|')
+paced=$(grep -lE '^ *- *(dfu|ymodem-send):|port: *usb|device: *running' "${lib[@]}" | xargs -rn1 basename | sed 's/\.yaml$//' | paste -sd'|')
 traces() { awk -v paced="^(${paced:-^$})" '/^# / { n = $2; sub(/.*\//, "", n); sub(/\.yaml$/, "", n); keep = (n !~ paced) } keep' "$1"; }
 
 for j in 1 2; do
