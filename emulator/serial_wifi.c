@@ -10,6 +10,7 @@
 
 #define TICK_PS PS_PER_S
 #define PROMPT_WAIT_S 3  /* after `w`, before sending it again */
+#define DIALOG_WAIT_S 10 /* after an answer, before giving the dialog up */
 #define OUTSIDE_S 10     /* Device OS outside listening mode, before SETUP */
 #define SETUP_HOLD_PS (3 * PS_PER_S)
 #define TAIL 256
@@ -26,7 +27,7 @@ struct serial_wifi {
     int n, next;
     serial_wifi_state state;
     bool attached, opened, listening, in_dialog, prompted;
-    uint64_t w_at;   /* when `w` went out */
+    uint64_t w_at;   /* when `w` or the last answer went out */
     int outside;     /* seconds of Device OS outside listening mode */
     bool holding;    /* SETUP held */
     clock_event tick, release;
@@ -58,6 +59,7 @@ static void answer(serial_wifi *w, const char *s)
     send_str(w, s);
     send_str(w, "\r");
     w->outn = 0;
+    w->w_at = machine_now(mach(w));
 }
 
 /* `w`: the console's credentials dialog. */
@@ -179,9 +181,11 @@ static void tick(void *arg)
     serial_wifi *w = arg;
     machine *m = mach(w);
     uint64_t now = machine_now(m);
-    if (w->in_dialog && !w->prompted && now - w->w_at >= (uint64_t)PROMPT_WAIT_S * PS_PER_S) {
-        w->in_dialog = false; /* no prompt: not listening (any more) */
-    }
+    /* no prompt after `w`: not listening (any more); none after an answer:
+     * the device reset or left the dialog. Start again. */
+    uint64_t wait = (uint64_t)(w->prompted ? DIALOG_WAIT_S : PROMPT_WAIT_S) * PS_PER_S;
+    if (w->in_dialog && now - w->w_at >= wait)
+        w->in_dialog = false;
     if (!w->in_dialog && !w->holding) {
         if (w->listening && w->cd->connected) {
             kick(w);

@@ -43,6 +43,7 @@ static void usage(FILE *f)
 "  --trust-new-keys    accept a device whose key differs from the one recorded\n"
 "  --no-fast-ota       never use fast OTA (one chunk at a time)\n"
 "  -v, --verbose       log every protocol step (stderr)\n"
+"  --log-messages      log every CoAP message to and from devices, one line each\n"
 "  -q, --quiet         log nothing but errors\n"
 "\n"
 "It prints `api: URL`, `token: TOKEN` and `devices: ADDR:PORT` on stdout,\n"
@@ -106,6 +107,7 @@ static int serve(int argc, char **argv)
         {"device-addr", 1, 0, 'd'}, {"store", 1, 0, 's'},    {"key", 1, 0, 'k'},
         {"token", 1, 0, 't'},       {"trust-new-keys", 0, 0, 'T'},
         {"no-fast-ota", 0, 0, 'F'}, {"verbose", 0, 0, 'v'},  {"quiet", 0, 0, 'q'},
+        {"log-messages", 0, 0, 'M'},
         {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     char store_buf[4096], key_buf[4096];
     cloud_options o = {.api_port = 8080, .device_port = 5683, .log = stderr};
@@ -130,6 +132,7 @@ static int serve(int argc, char **argv)
         case 'T': o.trust_new_keys = true; break;
         case 'F': o.no_fast_ota = true; break;
         case 'v': o.verbose = true; break;
+        case 'M': o.log_messages = true; break;
         case 'q': o.log = NULL; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;

@@ -19,6 +19,7 @@
 #include "numparse.h"
 #include "cli_cloud.h"
 #include "http_client.h"
+#include "images.h"
 #include "module.h"
 #include "store.h"
 
@@ -244,41 +245,21 @@ static int do_subscribe(client *cl, const char *prefix)
     return rc;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len == cap) {
-            uint8_t *p = cap < (64u << 20) ? realloc(buf, cap = cap ? cap * 2 : 65536) : NULL;
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = p;
-        }
-        size_t k = fread(buf + *len, 1, cap - *len, f);
-        if (!k)
-            break;
-        *len += k;
-    }
-    fclose(f);
-    return buf;
-}
 
 /* `flash`: upload like the Particle CLI, then follow the device's events
  * to the verdict (photon-sim/flash/result). */
-static int do_flash(client *cl, const char *dev, const char *file)
+static int do_flash(client *cl, const char *dev, const char *name)
 {
     size_t len;
-    uint8_t *bin = read_file(file, &len);
+    char file[4096], msg[512];
+    /* a file, or an image's short name (tinker@0.4.5) */
+    if (images_resolve(name, file, sizeof(file), msg, sizeof(msg))) {
+        fprintf(stderr, "photon-sim cloud flash: %s\n", msg);
+        return EXIT_USAGE;
+    }
+    uint8_t *bin = read_file(file, &len, 64u << 20, msg, sizeof(msg));
     if (!bin) {
-        fprintf(stderr, "photon-sim cloud flash: cannot read %s: %s\n", file, strerror(errno));
+        fprintf(stderr, "photon-sim cloud flash: %s\n", msg);
         return EXIT_USAGE;
     }
     module_info mi;

@@ -11,6 +11,8 @@
 #include "gdbstub.h"
 #include "module.h"
 #include "photon_serial.h"
+#include "cli_cloud.h"
+#include "cloud_link.h"
 #include "run_options.h"
 #include "serial_info.h"
 #include "usbip.h"
@@ -24,6 +26,7 @@ typedef struct run_ctx {
     bool seen;
     uint64_t seen_at;
     int pattern_count;
+    bool d7_on;
     clock_event release_setup;
     /* outputs and services, closed at the end */
     FILE *logf, *ledf, *tracef;
@@ -33,6 +36,8 @@ typedef struct run_ctx {
     usb_link *usb;
     serial_wifi *wifi;  /* --wifi: credentials on the USB serial */
     view *view;
+    cloud_link cloud;
+    char cloud_store[4096], cloud_key[4096];
 } run_ctx;
 
 static void print_time(uint64_t ps)
@@ -55,6 +60,21 @@ static void on_pattern(void *ctx, uint64_t since, uint64_t seen, const led_patte
         r->seen_at = seen;
         r->w.r.stop = true;
         machine_request_stop(r->s->p->m, STOP_REQUEST);
+    }
+}
+
+/* The small blue LED on D7: a line when it goes on or off. */
+static void on_d7(void *ctx, uint64_t t, const uint8_t rgb[3])
+{
+    run_ctx *r = ctx;
+    bool on = rgb[0] || rgb[1] || rgb[2];
+    if (on == r->d7_on)
+        return;
+    r->d7_on = on;
+    if (!r->o.quiet) {
+        print_time(t);
+        printf("D7 LED %s\n", on ? "on" : "off");
+        fflush(stdout);
     }
 }
 
@@ -306,6 +326,34 @@ static int report(run_ctx *r, stop_reason why, double wall)
     return rc;
 }
 
+/* --cloud: the local cloud in this process, with the store, key and token
+ * of `photon-sim cloud`, and the device pointed at it. */
+static int start_cloud(run_ctx *r, char *err, size_t errlen)
+{
+    run_opts *o = &r->o;
+    cloud_options co = {
+        .api_port = o->cloud_api_port < 0 ? 8080 : o->cloud_api_port,
+        .device_port = o->cloud_port < 0 ? 5683 : o->cloud_port,
+        .store_path = cloud_default_file("cloud.db", r->cloud_store, sizeof(r->cloud_store)),
+        .key_path = cloud_default_file("cloud-key.pem", r->cloud_key, sizeof(r->cloud_key)),
+        .log = o->quiet ? NULL : stderr,
+    };
+    if (state_make_dir(co.store_path) || state_make_dir(co.key_path)) {
+        snprintf(err, errlen, "cannot create the directory of %s: %s", co.store_path,
+                 strerror(errno));
+        return -1;
+    }
+    /* the Cloud: line comes first, then what provisioning says */
+    if (cloud_link_start(&r->cloud, &co, r->s->p, &r->w.net, &r->w.r, o->quiet, err, errlen))
+        return -1;
+    printf("Cloud: api %s, token %s, devices 127.0.0.1:%d (the device's %s:5683)\n",
+           cloud_api_url(r->cloud.c), cloud_token(r->cloud.c), cloud_device_port(r->cloud.c),
+           CLOUD_DEVICE_HOST);
+    fflush(stdout);
+    cloud_link_provision(&r->cloud);
+    return 0;
+}
+
 /* Open, load, attach; then power on and run. */
 static int run(run_ctx *r, char *err, size_t errlen)
 {
@@ -317,8 +365,13 @@ static int run(run_ctx *r, char *err, size_t errlen)
     machine *m = p->m;
     photon_serial_init(&r->ser, p);
     ledc_listen(&r->s->pattern, on_pattern, r);
+    led_listen(&p->d7, on_d7, r);
     machine_add_reset_hook(m, on_reset, r);
     clock_event_init(&r->release_setup, "setup-release", release_setup, r);
+    if (o->cloud && start_cloud(r, err, errlen)) {
+        fprintf(stderr, "photon-sim run: --cloud: %s\n", err);
+        return EXIT_INTERNAL;
+    }
     if (o->hold_setup >= 0)
         photon_setup_button(p, true);
     world_power_on(&r->w);
@@ -356,6 +409,7 @@ static int run(run_ctx *r, char *err, size_t errlen)
 static void close_all(run_ctx *r, int rc)
 {
     view_free(r->view);
+    cloud_link_stop(&r->cloud);
     serial_wifi_free(r->wifi);
     serial_info_stop(&r->info);
     photon_serial_free(&r->ser);

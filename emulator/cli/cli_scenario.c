@@ -61,6 +61,8 @@ static void usage(FILE *f)
 "    # files, and raw bytes: {file: blob.bin, address: 0x080C0000}\n"
 "    # wifi-ap: [\"ssid=Home,security=wpa2,password=secret123\", {ssid: Cafe}]\n"
 "    #   the access points around it (default: one open network, photon-sim)\n"
+"    # cloud: true   a local Particle cloud of its own, the device pointed at\n"
+"    #   it (as run --cloud); run steps get $PHOTON_CLOUD_API, $PHOTON_CLOUD_TOKEN\n"
 "  step-timeout: 30s             # default timeout of the waiting steps\n"
 "  steps:\n"
 "    - hold: {button: setup, for: 3.5s}\n"

@@ -116,6 +116,19 @@ void run_usage(FILE *f)
 "  --pcap FILE          write every frame of the device's Wi-Fi interfaces to\n"
 "                       FILE (pcap, for Wireshark or tshark)\n"
 "\n"
+"cloud:\n"
+"  --cloud              run the local Particle cloud in this process (as\n"
+"                       `photon-sim cloud` does, same store, key and token) and\n"
+"                       point the device at it: its DCT gets the cloud's server\n"
+"                       key and the name cloud.photon-sim with the cloud's port\n"
+"                       (what `particle keys server` writes through DFU alt 1),\n"
+"                       and the simulator's DNS answers that name with the host.\n"
+"                       A new device is provisioned at its first reset (after it\n"
+"                       made its keys). Prints the API URL and the access token\n"
+"  --cloud-api-port N   the cloud's REST API port (default 8080; 0: any free)\n"
+"  --cloud-port N       the cloud's device protocol port (default 5683; 0: any\n"
+"                       free; the device's DCT follows it)\n"
+"\n"
 "output:\n"
 "  --led-trace FILE     write every LED change as ms,r,g,b\n"
 "  --usart1 WHERE       USART1 (the TX/RX pins): stdout (default), none, pty (its\n"
@@ -173,7 +186,7 @@ enum {
     OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
     OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
     OPT_NO_USB, OPT_WIFI_AP, OPT_WIFI, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP, OPT_HOST_PORT,
-    OPT_POWER_LOSS, OPT_STUCK_FLASH,
+    OPT_CLOUD, OPT_CLOUD_API_PORT, OPT_CLOUD_PORT, OPT_POWER_LOSS, OPT_STUCK_FLASH,
 };
 
 static const struct option opts[] = {
@@ -194,6 +207,8 @@ static const struct option opts[] = {
     {"wifi-ap", required_argument, 0, OPT_WIFI_AP}, {"wifi", required_argument, 0, OPT_WIFI},
     {"hostfwd", required_argument, 0, OPT_HOSTFWD}, {"softap-fwd", required_argument, 0, OPT_SOFTAP_FWD},
     {"dns", required_argument, 0, OPT_DNS}, {"pcap", required_argument, 0, OPT_PCAP},
+    {"cloud", no_argument, 0, OPT_CLOUD}, {"cloud-api-port", required_argument, 0, OPT_CLOUD_API_PORT},
+    {"cloud-port", required_argument, 0, OPT_CLOUD_PORT},
     {"host-port", required_argument, 0, OPT_HOST_PORT},
     {"stats", no_argument, 0, 'Z'},        {"help", no_argument, 0, 'h'},
     {"window", no_argument, 0, OPT_WINDOW}, {"scale", required_argument, 0, OPT_SCALE},
@@ -335,6 +350,20 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
             return EXIT_USAGE;
         }
         break;
+    case OPT_CLOUD: o->cloud = true; break;
+    case OPT_CLOUD_API_PORT:
+    case OPT_CLOUD_PORT: {
+        char *end;
+        long v = strtol(optarg, &end, 10);
+        if (!*optarg || *end || v < 0 || v > 65535) {
+            fprintf(stderr, "photon-sim run: --%s wants a TCP port (0-65535), got '%s'\n",
+                    opt_name(c), optarg);
+            return EXIT_USAGE;
+        }
+        *(c == OPT_CLOUD_PORT ? &o->cloud_port : &o->cloud_api_port) = (int)v;
+        o->cloud = true;
+        break;
+    }
     case 'q': o->quiet = true; break;
     case 'Z': o->stats = true; break;
     case 'W': o->vo.headless = true; break;
@@ -387,6 +416,7 @@ int run_parse(int argc, char **argv, run_opts *o)
     o->usart = "stdout";
     o->logmask = LOG_INFO;
     o->usbip_port = -1;
+    o->cloud_api_port = o->cloud_port = -1;
     o->usb_serial = "pty";
     radio_init(&o->air);
     view_opts_init(&o->vo);

@@ -45,6 +45,8 @@ typedef struct run_opts {
     const char *gdb_spec; /* [NAME=][ADDR:]PORT */
     bool gdb_wait;
     tracer tr;
+    bool cloud;                 /* --cloud */
+    int cloud_api_port, cloud_port; /* -1: the defaults */
 } run_opts;
 
 void run_usage(FILE *f);

@@ -12,7 +12,7 @@ static const struct {
     {"unimp", LOG_UNIMP}, {"exc", LOG_EXC},     {"mmio", LOG_MMIO},
     {"guest", LOG_GUEST}, {"reset", LOG_RESET}, {"flash", LOG_FLASH},
     {"led", LOG_LED},     {"info", LOG_INFO},   {"usb", LOG_USB},
-    {"wifi", LOG_WIFI},   {"net", LOG_NET},
+    {"wifi", LOG_WIFI},   {"net", LOG_NET},     {"cloud", LOG_CLOUD},
 };
 
 void log_init(logger *l)
@@ -31,7 +31,7 @@ void log_free(logger *l)
 
 const char *log_categories(void)
 {
-    return "unimp, exc, mmio, guest, reset, flash, led, info, usb, wifi, net, all";
+    return "unimp, exc, mmio, guest, reset, flash, led, info, usb, wifi, net, cloud, all";
 }
 
 bool log_parse(const char *spec, unsigned *mask, const char **bad)

@@ -20,6 +20,7 @@ enum {
     LOG_USB = 1u << 8,   /* USB bus: attach, reset, transfers, USB/IP */
     LOG_WIFI = 1u << 9,  /* the Wi-Fi chip: power, firmware, ioctls, events, frames */
     LOG_NET = 1u << 10,  /* networks behind the access points: links, forwards, libslirp */
+    LOG_CLOUD = 1u << 11, /* a local cloud in the process: every protocol step and message */
 };
 
 typedef struct logger {

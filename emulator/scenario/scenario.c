@@ -238,6 +238,11 @@ netenv *scn_net(scn *s)
     return &s->w.net;
 }
 
+const scenario *scn_scenario(scn *s)
+{
+    return s->sc;
+}
+
 static void remember_pattern(scn *s, uint64_t since, const led_pattern *p)
 {
     char a[96], b[96];

@@ -185,6 +185,8 @@ radio *scn_radio(scn *s);
 /* The networks behind the access points and the device's soft AP (its
  * forwards, DNS overrides, faults). */
 netenv *scn_net(scn *s);
+/* The scenario being run (its device: keys). */
+const scenario *scn_scenario(scn *s);
 
 /* A failure report: what the step expected and what it saw. */
 void scn_expected(scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

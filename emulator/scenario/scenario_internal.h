@@ -95,6 +95,7 @@ struct scenario {
     radio_ap *aps; /* device: wifi-ap */
     size_t naps;
     netenv_opts net; /* device: hostfwd, softap-fwd, dns, pcap */
+    bool cloud;      /* device: cloud: a local cloud of its own (scenario_cloud.c) */
     uint64_t step_timeout;
     scn_step *steps;
     size_t nsteps;

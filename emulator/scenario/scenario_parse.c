@@ -334,7 +334,8 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
                     "seed, fast-flash, ...), got %s", scn_kind_name(d));
     static const char *const known[] = {"state", "save", "images", "force", "device-id",
                                         "seed", "fast-flash", "wifi-ap", "hostfwd",
-                                        "softap-fwd", "dns", "pcap", "host-port", NULL};
+                                        "softap-fwd", "dns", "pcap", "host-port", "cloud",
+                                        NULL};
     bool ok = check_keys(pc, d, "device", known);
     scn_step st;
     scn_args a;
@@ -363,6 +364,7 @@ static bool parse_device(parse_ctx *pc, const scn_val *d)
                   "(state: FILE)");
     ok &= scn_arg_bool(&a, "force", false, &sc->force);
     ok &= scn_arg_bool(&a, "fast-flash", false, &sc->fast_flash);
+    ok &= scn_arg_bool(&a, "cloud", false, &sc->cloud);
     if (scn_arg_has(&a, "seed")) {
         ok &= scn_arg_u64(&a, "seed", true, 0, UINT64_MAX, &sc->seed);
         sc->have_seed = true;

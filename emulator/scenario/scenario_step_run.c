@@ -273,7 +273,9 @@ const scn_step_type scn_step_run = {
                "real time) for commands that talk to it, default paused; the command sees "
                "$PHOTON_SIM, $PHOTON_SIM_DEVICE_ID, the host ports of the forwards "
                "$PHOTON_SIM_HOSTFWD_PORTS and of the soft AP's setup servers "
-               "$PHOTON_SIM_SOFTAP_HTTP_PORT, $PHOTON_SIM_SOFTAP_TCP_PORT",
+               "$PHOTON_SIM_SOFTAP_HTTP_PORT, $PHOTON_SIM_SOFTAP_TCP_PORT, and with `device: "
+               "cloud: true` the cloud's $PHOTON_CLOUD_API and $PHOTON_CLOUD_TOKEN (what "
+               "`photon-sim cloud COMMAND` reads)",
     .parse = parse_run,
     .run = run_run,
 };

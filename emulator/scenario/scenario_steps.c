@@ -26,6 +26,7 @@ extern const scn_step_type scn_step_network;
 extern const scn_step_type scn_step_power_loss, scn_step_stuck_flash;
 /* scenario_serial_ports.c */
 void scn_attach_serial(scn *s);
+void scn_attach_cloud(scn *s);
 
 const scn_step_type *const scenario_step_types[] = {
     /* device */
@@ -72,6 +73,7 @@ const scn_step_type *const scenario_step_types[] = {
  * one line each, here. */
 const scn_attach_fn scenario_attach_hooks[] = {
     scn_attach_serial,
+    scn_attach_cloud,
     NULL,
 };
 

@@ -83,6 +83,58 @@ check() {
     echo "FAIL: $1 ($2 on HTTP $CODE: $BODY)"; fails=$((fails + 1)); fi
 }
 
+# particle_cli: sets PARTICLE to the project's pinned Particle CLI (make
+# test runs tools/particle-cli/install); skips the test (77) only when it
+# is not installed and npm cannot be reached, or when the images are not
+# fetched (IMG: their cache). HOME is a fresh one in $TMP, so the CLI's
+# profiles are the test's own.
+particle_cli() {
+  local root=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+  IMG=$root/images/cache
+  [ -f "$IMG/tinker@0.4.5.bin" ] || { echo "SKIP: images not fetched"; exit 77; }
+  PARTICLE=${PARTICLE_CLI:-}
+  if [ -z "$PARTICLE" ]; then
+    if ! "$root/tools/particle-cli/install" --check >/dev/null 2>&1; then
+      timeout 60 npm view --silent particle-cli@3.43.1 version >/dev/null 2>&1 ||
+        { echo "SKIP: the Particle CLI is not installed and the npm registry is unreachable"; exit 77; }
+      echo "FAIL: the Particle CLI is not installed: run tools/particle-cli/install (make test does)"; exit 1
+    fi
+    PARTICLE=$("$root/tools/particle-cli/install" --path)
+  fi
+  export HOME=$TMP/home
+  mkdir -p "$HOME"
+}
+p() { timeout 120 "$PARTICLE" "$@"; }
+
+# particle_login API TOKEN: the CLI's own profile pointed at a local cloud
+particle_login() {
+  expect_rc 0 "particle config photon-sim apiUrl URL" -- p config photon-sim apiUrl "$1"
+  expect_rc 0 "particle config photon-sim (switch profile)" -- p config photon-sim
+  expect_rc 0 "particle login --token" -- p login --token "$2"
+  expect_out "Successfully completed login" "login: accepted by the local cloud"
+}
+
+# subscribe_roundtrip: `particle subscribe test --max 1` prints an event
+# that `photon-sim cloud publish` sends (published until the stream is
+# open: the CLI says it listens a moment before it does).
+subscribe_roundtrip() {
+  mkfifo "$TMP/sub.fifo"
+  "$PARTICLE" subscribe test --max 1 > "$TMP/sub.fifo" 2>&1 &
+  local sub_pid=$! sub line got=
+  exec {sub}< "$TMP/sub.fifo"
+  while IFS= read -r -t 60 -u $sub line; do [[ $line == *"will exit after receiving"* ]] && break; done
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    "$SIM" cloud publish test/sub "round $i" >/dev/null
+    if IFS= read -r -t 2 -u $sub line; then
+      while [[ $line != *'"name":"test/sub"'* ]] && IFS= read -r -t 2 -u $sub line; do :; done
+      [[ $line == *'"name":"test/sub"'* ]] && { got=$line; break; }
+    fi
+  done
+  [[ $got == *'"data":"round '* ]] && echo "ok: particle subscribe prints the event" || { echo "FAIL: subscribe got '$got'"; fails=$((fails + 1)); }
+  wait $sub_pid; exec {sub}<&-
+  rm -f "$TMP/sub.fifo"
+}
+
 cleanup_cloud() {
   if [ "$fails" != 0 ] && [ -f "$CLOUD_LOG" ]; then
     echo "  (the cloud's log, last lines:)"; tail -40 "$CLOUD_LOG" | sed 's/^/  | /'

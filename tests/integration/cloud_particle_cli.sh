@@ -8,29 +8,10 @@
 # them apart.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/cloud_lib.bash"
-ROOT=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-IMG=$ROOT/images/cache
-# the project's pinned install (make test runs tools/particle-cli/install);
-# as in particle_lib.bash: skip only when npm cannot be reached
-PARTICLE=${PARTICLE_CLI:-}
-if [ -z "$PARTICLE" ]; then
-  if ! "$ROOT/tools/particle-cli/install" --check >/dev/null 2>&1; then
-    timeout 60 npm view --silent particle-cli@3.43.1 version >/dev/null 2>&1 ||
-      { echo "SKIP: the Particle CLI is not installed and the npm registry is unreachable"; exit 77; }
-    echo "FAIL: the Particle CLI is not installed: run tools/particle-cli/install (make test does)"; exit 1
-  fi
-  PARTICLE=$("$ROOT/tools/particle-cli/install" --path)
-fi
-[ -f "$IMG/tinker@0.4.5.bin" ] || { echo "SKIP: images not fetched"; exit 77; }
-export HOME=$TMP/home
-mkdir -p "$HOME"
-p() { timeout 120 "$PARTICLE" "$@"; }
+particle_cli
 
 cloud_start
-expect_rc 0 "particle config photon-sim apiUrl URL" -- p config photon-sim apiUrl "$API"
-expect_rc 0 "particle config photon-sim (switch profile)" -- p config photon-sim
-expect_rc 0 "particle login --token" -- p login --token "$TOKEN"
-expect_out "Successfully completed login" "login: accepted by the local cloud"
+particle_login "$API" "$TOKEN"
 
 mock_start a --id 0123456789abcdef01234567
 mock_wait a '^online' || { echo "FAIL: device not online"; exit 1; }
@@ -49,23 +30,7 @@ expect_rc 0 "particle publish" -- p publish particle/cli "from the CLI"
 expect_out 'Published private event: particle/cli' "publish: the CLI's answer"
 mock_wait a '^event particle/cli from the CLI$' && echo "ok: the device received the event" || { echo "FAIL: no event at the device"; fails=$((fails + 1)); }
 
-# subscribe: the CLI prints each event as a JSON line; it exits after one
-mkfifo "$TMP/sub.fifo"
-"$PARTICLE" subscribe test --max 1 > "$TMP/sub.fifo" 2>&1 &
-SUB_PID=$!
-exec {SUB}< "$TMP/sub.fifo"
-while IFS= read -r -t 60 -u $SUB line; do [[ $line == *"will exit after receiving"* ]] && break; done
-# the stream may open just after that line: publish until it arrives
-got=
-for i in 1 2 3 4 5 6 7 8 9 10; do
-  "$SIM" cloud publish test/sub "round $i" >/dev/null
-  if IFS= read -r -t 2 -u $SUB line; then
-    while [[ $line != *'"name":"test/sub"'* ]] && IFS= read -r -t 2 -u $SUB line; do :; done
-    [[ $line == *'"name":"test/sub"'* ]] && { got=$line; break; }
-  fi
-done
-[[ $got == *'"data":"round '* ]] && echo "ok: particle subscribe prints the event" || { echo "FAIL: subscribe got '$got'"; fails=$((fails + 1)); }
-wait $SUB_PID; exec {SUB}<&-
+subscribe_roundtrip
 
 expect_rc 0 "particle cloud nyan (signal)" -- p cloud nyan photon-234567 on
 expect_rc 0 "particle device rename" -- p device rename photon-234567 my-photon

@@ -296,6 +296,32 @@ static void test_channel_iv_chaining(void **state)
     assert_memory_equal(plain, "0123456789abcdef", 16);
 }
 
+/* What Device OS sends and the message log shows: an event with a payload
+ * marker and no payload (0.5.2's spark/device/safemode) is an event with
+ * empty data; a message that is not CoAP is shown in hex. */
+static void test_coap_empty_payload_and_format(void **state)
+{
+    (void)state;
+    static const uint8_t ev[] = {0x50, 0x02, 0xd1, 0xeb, 0xb1, 0x45, 0x0d, 0x08, 's', 'p', 'a',
+                                 'r', 'k', '/', 'd', 'e', 'v', 'i', 'c', 'e', '/', 's', 'a',
+                                 'f', 'e', 'm', 'o', 'd', 'e', 0xff};
+    coap_msg m;
+    assert_int_equal(coap_parse(ev, sizeof(ev), &m), 0);
+    assert_non_null(m.payload);
+    assert_int_equal(m.payload_len, 0);
+    char path[80], line[200];
+    assert_true(coap_path_str(&m, 1, '/', path, sizeof(path)));
+    assert_string_equal(path, "spark/device/safemode");
+    coap_format(ev, sizeof(ev), line, sizeof(line));
+    assert_string_equal(line, "NON 0.02 mid 53739/E/spark/device/safemode 0 B: ");
+    static const uint8_t tm[] = {0x61, 0x45, 0x12, 0x34, 0x07, 0xff, 1, 2, 3, 4};
+    coap_format(tm, sizeof(tm), line, sizeof(line));
+    assert_string_equal(line, "ACK 2.05 mid 4660 tok 07 4 B");
+    static const uint8_t bad[] = {0x80, 0x01};
+    coap_format(bad, sizeof(bad), line, sizeof(line));
+    assert_string_equal(line, "not CoAP (2 B): 80 01");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_store_persists),
         cmocka_unit_test(test_coap_random_bytes),
         cmocka_unit_test(test_channel_iv_chaining),
+        cmocka_unit_test(test_coap_empty_payload_and_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coap.h"
 #include "crypto.h"
 
 static int64_t mono_ms(void *ctx)
@@ -75,6 +76,15 @@ void cloud_debug(cloud *c, const char *fmt, ...)
     va_start(ap, fmt);
     vlog(c, fmt, ap);
     va_end(ap);
+}
+
+void cloud_log_message(cloud *c, const char *peer, const char *dir, const uint8_t *msg, size_t len)
+{
+    if (!c->o.log || !c->o.log_messages)
+        return;
+    char line[200];
+    coap_format(msg, len, line, sizeof(line));
+    cloud_log(c, "%s %s %s", peer, dir, line);
 }
 
 cdev *cloud_dev(cloud *c, const char *id, bool create)

@@ -30,7 +30,8 @@ typedef struct cloud_options {
     int ota_timeout_ms;      /* per OTA step: default 30000 */
     int reconnect_timeout_ms; /* after an OTA, wait for the device: default 180000 */
     FILE *log;               /* NULL: quiet */
-    bool verbose;            /* every message, not only what happens */
+    bool verbose;            /* every protocol step, not only what happens */
+    bool log_messages;       /* every CoAP message both ways, one line each */
     /* Time sources (tests inject their own): a monotonic millisecond clock
      * for timeouts and Unix seconds for time replies and timestamps. */
     int64_t (*now_ms)(void *ctx);

@@ -95,6 +95,10 @@ struct dsession {
     int goodbye_reason;
     char *system_json, *app_json; /* this connection's describe */
     bool describe_pending;
+    /* 1.x answers the first describe before the app's setup() has
+     * registered anything: ask again a few times while it is empty */
+    int describe_retries;
+    int64_t describe_again_at; /* 0: not planned */
     pending req[SESSION_MAX_PENDING];
     subscription subs[SESSION_MAX_SUBS];
     int nsubs;
@@ -130,6 +134,8 @@ int64_t cloud_unix(cloud *c);
 /* "2026-01-01T12:00:00.000Z" */
 void cloud_iso_time(cloud *c, char out[32]);
 __attribute__((format(printf, 2, 3))) void cloud_log(cloud *c, const char *fmt, ...);
+/* With log_messages: "peer -> CON 0.01 mid ..." (dir "->" to the device). */
+void cloud_log_message(cloud *c, const char *peer, const char *dir, const uint8_t *msg, size_t len);
 __attribute__((format(printf, 2, 3))) void cloud_debug(cloud *c, const char *fmt, ...);
 cdev *cloud_dev(cloud *c, const char *id, bool create);
 /* The device by id or name in the store (1), 0 unknown, -1 error. */

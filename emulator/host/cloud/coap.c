@@ -1,6 +1,8 @@
 /* CoAP parsing and building (RFC 7252 §3). */
 #include "coap.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 /* An option delta or length nibble with its extension bytes. */
@@ -41,8 +43,9 @@ int coap_parse(const uint8_t *buf, size_t len, coap_msg *m)
     while (p < end) {
         if (*p == 0xFF) {
             p++;
-            if (p == end)
-                return -1; /* a marker with no payload is a format error */
+            /* RFC 7252 calls a marker with no payload a format error, but
+             * Device OS sends one (spark/device/safemode with empty data):
+             * an empty payload */
             m->payload = p;
             m->payload_len = (size_t)(end - p);
             return 0;
@@ -175,4 +178,43 @@ void coap_payload(coap_builder *b, const void *data, size_t len)
 size_t coap_end(const coap_builder *b)
 {
     return b->overflow ? 0 : b->len;
+}
+
+void coap_format(const uint8_t *buf, size_t len, char *out, size_t n)
+{
+    static const char *const types[] = {"CON", "NON", "ACK", "RST"};
+    coap_msg m;
+    if (n == 0)
+        return;
+    if (coap_parse(buf, len, &m)) {
+        size_t k = (size_t)snprintf(out, n, "not CoAP (%zu B):", len);
+        for (size_t i = 0; i < len && i < 32 && k < n; i++)
+            k += (size_t)snprintf(out + k, n - k, " %02x", buf[i]);
+        return;
+    }
+    size_t k = (size_t)snprintf(out, n, "%s %d.%02d mid %u", types[m.type], m.code >> 5,
+                                m.code & 31, m.id);
+    for (int i = 0; i < m.tkl && k < n; i++)
+        k += (size_t)snprintf(out + k, n - k, i ? "%02x" : " tok %02x", m.token[i]);
+    for (int i = 0; i < m.nopts && k < n; i++) {
+        const coap_opt *o = &m.opts[i];
+        bool text = o->num == COAP_OPT_URI_PATH;
+        for (int j = 0; j < o->len; j++)
+            text &= isprint(o->val[j]) != 0;
+        if (text)
+            k += (size_t)snprintf(out + k, n - k, "/%.*s", (int)o->len, (const char *)o->val);
+        else
+            k += (size_t)snprintf(out + k, n - k, " opt%u[%u]", o->num, o->len);
+    }
+    if (m.payload && k < n) {
+        bool text = true;
+        for (size_t j = 0; j < m.payload_len; j++)
+            text &= isprint(m.payload[j]) != 0;
+        if (text)
+            snprintf(out + k, n - k, " %zu B: %.*s%s", m.payload_len,
+                     (int)(m.payload_len < 60 ? m.payload_len : 60), (const char *)m.payload,
+                     m.payload_len > 60 ? "..." : "");
+        else
+            snprintf(out + k, n - k, " %zu B", m.payload_len);
+    }
 }

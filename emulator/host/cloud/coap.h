@@ -71,4 +71,8 @@ void coap_payload(coap_builder *b, const void *data, size_t len);
 /* The message length, or 0 if anything overflowed. */
 size_t coap_end(const coap_builder *b);
 
+/* One line for a message log: "CON POST mid 1234 tok 05 /e/spark/x 12 B: text"
+ * (printable payloads shown, up to 60 characters; others as a length). */
+void coap_format(const uint8_t *buf, size_t len, char *out, size_t n);
+
 #endif

@@ -116,6 +116,7 @@ int conn_send(conn *cn, const uint8_t *msg, size_t len)
                   len, CHANNEL_MAX_PLAIN_TO_DEVICE);
         return -1;
     }
+    cloud_log_message(cn->c, cn->peer, "->", msg, len);
     int n = channel_seal(&cn->ch, msg, len, frame, sizeof(frame));
     /* one frame is queued whole, so it leaves in one send() when it can:
      * the device drops a lone byte of the length */
@@ -205,6 +206,7 @@ static void frames(conn *cn)
             return;
         }
         off += (size_t)used;
+        cloud_log_message(cn->c, cn->peer, "<-", plain, plen);
         if (dsession_receive(cn->s, plain, plen) < 0) {
             conn_close(cn, "protocol error");
             return;

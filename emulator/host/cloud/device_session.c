@@ -14,6 +14,7 @@
 #include "describe.h"
 
 #define SESSION_IDLE_MS 120000 /* the device pings every 15 s */
+#define DESCRIBE_RETRIES 4      /* after 0.5, 1, 2 and 4 s */
 
 dsession *dsession_new(cloud *c, conn *cn, const char *id)
 {
@@ -161,6 +162,13 @@ static void got_describe(dsession *s, const uint8_t *payload, size_t len)
     if (app) {
         free(s->app_json);
         s->app_json = app;
+        json_t *f = describe_functions(app), *v = describe_variables(app);
+        bool empty = !json_array_size(f) && !json_object_size(v);
+        json_decref(f);
+        json_decref(v);
+        /* a device that never posts its describe (no Hello flag 0x20) */
+        if (empty && !(s->hello_flags & 0x20) && s->describe_retries < DESCRIBE_RETRIES)
+            s->describe_again_at = cloud_now(c) + (500 << s->describe_retries++);
     }
     store_set_describe(c->st, s->dev->id, sys, app);
     cloud_debug(c, "%s: describe%s%s", s->dev->id, sys ? " system" : "", app ? " application" : "");
@@ -384,6 +392,10 @@ static void complete(dsession *s, pending *p, const coap_msg *m)
 static int on_ack(dsession *s, const coap_msg *m)
 {
     pending *p = by_mid(s, m->id);
+    /* 1.5.0 answers a signal with a piggybacked 2.04 under a message id of
+     * its own: the token still names the request */
+    if (!p && m->code != COAP_EMPTY)
+        p = by_token(s, m);
     if (!p)
         return 0;
     if (m->type == COAP_RST) {
@@ -459,6 +471,10 @@ int dsession_receive(dsession *s, const uint8_t *msg, size_t len)
 
 void dsession_tick(dsession *s, int64_t now)
 {
+    if (s->describe_again_at && now >= s->describe_again_at) {
+        s->describe_again_at = 0;
+        dsession_request_describe(s);
+    }
     for (int i = 0; i < SESSION_MAX_PENDING; i++) {
         pending *p = &s->req[i];
         if (p->kind == REQ_FREE || now < p->deadline)
@@ -481,6 +497,8 @@ void dsession_tick(dsession *s, int64_t now)
 int64_t dsession_next_deadline(const dsession *s)
 {
     int64_t next = s->last_rx + SESSION_IDLE_MS;
+    if (s->describe_again_at && s->describe_again_at < next)
+        next = s->describe_again_at;
     for (int i = 0; i < SESSION_MAX_PENDING; i++)
         if (s->req[i].kind != REQ_FREE && s->req[i].deadline < next)
             next = s->req[i].deadline;
