@@ -1,4 +1,5 @@
 #include "ledpattern.h"
+#include "numparse.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -133,17 +134,24 @@ bool led_pattern_parse(const char *s, led_pattern *out, char *err, size_t n)
         else if (!strcmp(tok, "code")) code_next = true;
         else if (!strcmp(tok, "period") || !strcmp(tok, "ms")) continue;
         else if (isdigit((unsigned char)tok[0])) {
-            char *end;
-            double v = strtod(tok, &end);
+            /* a period: 1 ms to 1000 s, bare numbers in ms; a code: 1 to 1000 */
+            double v;
+            uint64_t code;
             if (out->kind == LP_SOS || code_next) {
-                out->code = (int)v;
+                if (!num_u64(tok, 1000, &code) || code == 0) {
+                    snprintf(err, n, "bad SOS code '%s' in LED pattern '%s' (1 to 1000)", tok,
+                             s);
+                    return false;
+                }
+                out->code = (int)code;
                 code_next = false;
-            } else if (!strcmp(end, "s")) {
-                out->period_ms = (unsigned)(v * 1000 + 0.5);
-            } else if (!*end || !strcmp(end, "ms")) {
+            } else if (num_real(tok, 1, 1e6, &v)) {
                 out->period_ms = (unsigned)(v + 0.5);
+            } else if (num_seconds(tok, 1e-3, 1e3, &v)) {
+                out->period_ms = (unsigned)(v * 1e3 + 0.5);
             } else {
-                snprintf(err, n, "bad number '%s' in LED pattern '%s'", tok, s);
+                snprintf(err, n, "bad period '%s' in LED pattern '%s' (1 ms to 1000 s, e.g. "
+                         "200ms or 0.2s)", tok, s);
                 return false;
             }
         } else {

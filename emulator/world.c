@@ -5,16 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Between slices: keep each state file current after a reset of its chip
- * (a firmware update or new keys). */
+/* Between slices: a device whose power failed (faults.h) ends the run or
+ * is powered on again; keep each state file current after a reset of its
+ * chip (a firmware update or new keys). */
 static bool save_after_resets(void *ctx, runner *r, int wait_ms)
 {
     world *w = ctx;
-    (void)r;
     (void)wait_ms;
     char err[512];
     for (int i = 0; i < w->ndev; i++) {
         world_device *d = w->dev[i];
+        if (d->s.power_lost && !d->power_handled) {
+            /* an injected power failure: the flash as it was torn is kept
+             * (saved below after the power-on, or at the end of the run) */
+            d->power_handled = true;
+            if (w->power_loss_stops) {
+                r->stop = true;
+            } else {
+                machine_reset(d->s.p->m, RESET_POWER_ON);
+                d->s.power_lost = false;
+                d->power_handled = false;
+            }
+        }
         uint64_t n = d->s.p->m->reset_count;
         if (n == d->saved_resets)
             continue;

@@ -24,6 +24,7 @@ typedef struct world_device {
     char name[WORLD_NAME_MAX];
     session s;
     uint64_t saved_resets; /* resets covered by the last state file write */
+    bool power_handled;    /* its power failure ended the run */
 } world_device;
 
 typedef struct world {
@@ -32,6 +33,9 @@ typedef struct world {
     netenv net; /* the networks behind them */
     world_device *dev[WORLD_MAX_DEVICES];
     int ndev;
+    /* an injected power failure ends the run (photon-sim run); otherwise
+     * the power comes back at once: a power-on reset (scenarios) */
+    bool power_loss_stops;
 } world;
 
 void world_init(world *w);

@@ -142,6 +142,62 @@ static void op_done(void *arg)
     update_irq(f);
 }
 
+/* Is this operation (a program or an erase) the one a fault is set for? */
+static flash_fault_effect fault_due(stm32_flash *f, bool erase)
+{
+    if (f->fault.effect == FLASH_FAULT_NONE ||
+        f->fault.kind == (erase ? FLASH_OP_PROGRAM : FLASH_OP_ERASE))
+        return FLASH_FAULT_NONE;
+    if (f->fault.left--)
+        return FLASH_FAULT_NONE;
+    flash_fault_effect e = f->fault.effect;
+    f->fault.effect = FLASH_FAULT_NONE;
+    return e;
+}
+
+void flash_fault_at(stm32_flash *f, flash_op_kind kind, uint64_t n, flash_fault_effect effect)
+{
+    f->fault.effect = n ? effect : FLASH_FAULT_NONE;
+    f->fault.kind = kind;
+    f->fault.left = n ? n - 1 : 0;
+}
+
+/* The bytes of the erase in flight that are erased by now: its sector's
+ * (or the whole flash's) first `fraction`, in whole words. */
+static void tear_erase(stm32_flash *f, double fraction)
+{
+    machine *m = f->dev.m;
+    bool mass = f->pending_op == OP_MASS_ERASE;
+    uint32_t a = mass ? 0 : sector_start(f, f->pending_sector);
+    uint32_t n = mass ? f->mem.size : sector_size(f, f->pending_sector);
+    uint32_t done = (uint32_t)(n * fraction) & ~3u;
+    memset(f->mem.mem + a, 0xFF, done);
+    machine_code_changed(m, f->mem.base + a, f->mem.base + a + n);
+    log_msg(&m->log, LOG_FLASH, "flash: power lost during the erase of 0x%08x-0x%08x: "
+            "%u of %u bytes erased", f->mem.base + a, f->mem.base + a + n - 1, done, n);
+}
+
+static void lose_power(stm32_flash *f)
+{
+    clock_disarm(&f->dev.m->clock, &f->done);
+    f->pending_op = OP_NONE;
+    f->stuck = false;
+    f->power_lost = true;
+    line_set(&f->power_fail, 1);
+}
+
+void flash_power_fail(stm32_flash *f)
+{
+    if (f->power_lost)
+        return;
+    if (f->pending_op == OP_ERASE || f->pending_op == OP_MASS_ERASE) {
+        uint64_t now = machine_now(f->dev.m);
+        double frac = f->op_length ? (double)(now - f->op_started) / (double)f->op_length : 1;
+        tear_erase(f, frac > 1 ? 1 : frac);
+    }
+    lose_power(f);
+}
+
 static void start_op(stm32_flash *f, int op, uint64_t duration)
 {
     machine *m = f->dev.m;
@@ -149,7 +205,24 @@ static void start_op(stm32_flash *f, int op, uint64_t duration)
         duration = 1;
     f->pending_op = op;
     f->sr |= R_SR_BSY_MASK;
-    clock_arm(&m->clock, &f->done, machine_now(m) + duration);
+    flash_fault_effect e = op == OP_OPTIONS ? FLASH_FAULT_NONE
+                                            : fault_due(f, op != OP_PROGRAM);
+    if (e == FLASH_FAULT_POWER) {
+        if (op != OP_PROGRAM) /* the chosen erase: power fails halfway */
+            tear_erase(f, 0.5);
+        else
+            log_msg(&m->log, LOG_FLASH, "flash: power lost during a program: the word in "
+                    "flight does not land");
+        lose_power(f);
+        return;
+    }
+    f->op_started = machine_now(m);
+    f->op_length = duration;
+    f->stuck = e == FLASH_FAULT_STUCK;
+    if (f->stuck)
+        log_msg(&m->log, LOG_FLASH, "flash: injected fault: the operation never completes");
+    else
+        clock_arm(&m->clock, &f->done, machine_now(m) + duration);
     machine_stall(m, duration);
 }
 
@@ -160,7 +233,7 @@ static void cr_write(stm32_flash *f, uint32_t v)
         log_msg(&m->log, LOG_GUEST, "flash: CR write while locked ignored");
         return;
     }
-    if (FIELD_EX32(f->sr, SR, BSY)) {
+    if (FIELD_EX32(f->sr, SR, BSY) || f->power_lost) {
         log_msg(&m->log, LOG_GUEST, "flash: CR write while busy ignored");
         return;
     }
@@ -284,6 +357,10 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
     bool main = addr - f->mem.base < f->mem.size;
     bool otp = addr >= f->mem.otp_base && addr + size <= f->mem.otp_base + 528;
     uint64_t waited = 0;
+    if (f->power_lost)
+        return false; /* no supply: the cells keep what they hold */
+    if (f->stuck)
+        return false; /* the bus never lets the store through */
     if (FIELD_EX32(f->sr, SR, BSY)) {
         /* The bus holds the store until the operation in progress ends
          * (back-to-back stores, STRD, STM): it ends now, the CPU stalls
@@ -331,14 +408,18 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value)
     (void)value;
     f->programs++;
     start_op(f, OP_PROGRAM, waited + PROGRAM_TIME_PS);
-    return true;
+    return !f->power_lost; /* the chosen program's word never reaches its cells */
 }
 
 static void flash_reset(device *d, reset_kind kind)
 {
     stm32_flash *f = container_of(d, stm32_flash, dev);
-    (void)kind;
     clock_disarm(&d->m->clock, &f->done);
+    f->stuck = false;
+    if (kind == RESET_POWER_ON && f->power_lost) {
+        f->power_lost = false;
+        line_set(&f->power_fail, 0);
+    }
     if (f->pending_op != OP_NONE && f->pending_op != OP_PROGRAM)
         log_msg(&d->m->log, LOG_GUEST | LOG_FLASH,
                 "flash: reset during an erase: the sector is left as it was");
@@ -366,7 +447,7 @@ static const state_field flash_state[] = {
     STATE("pending_sector", pending_sector)
     {0},
 };
-static const line_desc flash_lines[] = {LINE_OUT("irq", irq){0}};
+static const line_desc flash_lines[] = {LINE_OUT("irq", irq) LINE_OUT("power_fail", power_fail){0}};
 
 const device_class flash_class = {
     .type = "stm32f2-flash", .size = 0x400, .read = flash_read, .write = flash_write,

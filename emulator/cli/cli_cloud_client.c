@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "numparse.h"
 #include "cli_cloud.h"
 #include "http_client.h"
 #include "images.h"
@@ -393,9 +394,18 @@ int cloud_client_main(int argc, char **argv)
         case 't': snprintf(cl.token, sizeof(cl.token), "%s", optarg); have_token = true; break;
         case 'j': cl.json = true; break;
         case 'p': cl.is_public = true; break;
-        case 'T': cl.ttl = atoi(optarg); break;
-        case 'c': cl.count = atoi(optarg); break;
-        case 'w': cl.timeout = atoi(optarg); break;
+        case 'T':
+        case 'c':
+        case 'w': {
+            uint64_t v;
+            if (!num_u64(optarg, INT32_MAX, &v)) {
+                fprintf(stderr, "photon-sim cloud: --%s wants a whole number, got '%s'\n",
+                        c == 'T' ? "ttl" : c == 'c' ? "count" : "timeout", optarg);
+                return EXIT_USAGE;
+            }
+            *(c == 'T' ? &cl.ttl : c == 'c' ? &cl.count : &cl.timeout) = (int)v;
+            break;
+        }
         case 'd': cl.device = optarg; break;
         case 'h': client_usage(stdout); return EXIT_OK;
         default: client_usage(stderr); return EXIT_USAGE;

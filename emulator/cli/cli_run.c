@@ -135,6 +135,8 @@ static int open_outputs(run_ctx *r, char *err, size_t errlen)
         m->log.out = stderr;
         return -1;
     }
+    if (r->logf) /* a line at a time, for `tail -f` and whoever reads a pipe */
+        setvbuf(r->logf, NULL, _IOLBF, 0);
     if (o->led_trace) {
         if (!(r->ledf = open_out(o->led_trace, err, errlen)))
             return -1;
@@ -153,14 +155,18 @@ static int open_outputs(run_ctx *r, char *err, size_t errlen)
 static int load_images(run_ctx *r, char *err, size_t errlen)
 {
     run_opts *o = &r->o;
-    if (!r->s->existed && !o->so.fresh && o->nload == 0 && o->nraw == 0)
+    if (!r->s->existed && !o->so.fresh && o->nwrites == 0) {
         for (int i = 0; session_default_images[i]; i++)
-            o->loads[o->nload++] = session_default_images[i];
-    for (int i = 0; i < o->nload; i++)
-        if (session_load_module(r->s, o->loads[i], o->force, err, errlen))
-            return -1;
-    for (int i = 0; i < o->nraw; i++)
-        if (session_load_raw(r->s, o->raws[i], err, errlen))
+            if (session_load_module(r->s, session_default_images[i], o->force, err, errlen))
+                return -1;
+        return 0;
+    }
+    /* in command-line order: a --raw after a --load patches it, before it is
+     * overwritten by it */
+    for (int i = 0; i < o->nwrites; i++)
+        if (o->writes[i].raw ? session_load_raw(r->s, o->writes[i].arg, err, errlen)
+                             : session_load_module(r->s, o->writes[i].arg, o->force, err,
+                                                   errlen))
             return -1;
     return 0;
 }
@@ -301,6 +307,10 @@ static int report(run_ctx *r, stop_reason why, double wall)
     char buf[96], buf2[96];
     const led_pattern *cur = &r->s->pattern.cur;
     double now = (double)machine_now(m) / PS_PER_S;
+    if (r->s->power_lost)
+        printf("photon-sim: power lost at %.3f s; the state file keeps the flash as it was "
+               "(run again to power the device on)\n",
+               (double)r->s->power_lost_at / PS_PER_S);
     if (o->until && r->seen)
         printf("photon-sim: saw \"%s\" at %.3f s\n", led_pattern_str(cur, buf, sizeof(buf)),
                (double)r->seen_at / PS_PER_S);
@@ -365,6 +375,11 @@ static int run(run_ctx *r, char *err, size_t errlen)
     if (o->hold_setup >= 0)
         photon_setup_button(p, true);
     world_power_on(&r->w);
+    r->w.power_loss_stops = true;
+    if (o->power_loss.effect)
+        fault_arm(r->s, &o->power_loss);
+    if (o->stuck.effect)
+        fault_arm(r->s, &o->stuck);
     if (o->hold_setup >= 0)
         clock_arm(&m->clock, &r->release_setup,
                   machine_now(m) + (uint64_t)(o->hold_setup * PS_PER_S));
@@ -418,23 +433,28 @@ int cmd_run(int argc, char **argv)
     static run_ctx r;
     memset(&r, 0, sizeof(r));
     int rc = run_parse(argc, argv, &r.o);
-    if (rc >= 0)
+    if (rc >= 0) {
+        run_opts_free(&r.o);
         return rc;
+    }
     char err[1024] = "";
     world_init(&r.w);
     if (!(r.dev = world_add(&r.w, "photon", &r.o.so, err, sizeof(err)))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
+        run_opts_free(&r.o);
         return EXIT_USAGE;
     }
     r.s = &r.dev->s;
     if (netenv_apply(&r.w.net, netenv_device(&r.w.net, NULL), &r.o.net, err, sizeof(err))) {
         fprintf(stderr, "photon-sim run: %s\n", err);
         world_close(&r.w);
+        run_opts_free(&r.o);
         return EXIT_USAGE;
     }
     rc = run(&r, err, sizeof(err));
     if (rc == EXIT_USAGE && err[0])
         fprintf(stderr, "photon-sim run: %s\n", err);
     close_all(&r, rc);
+    run_opts_free(&r.o);
     return rc;
 }

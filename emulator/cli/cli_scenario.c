@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "numparse.h"
 #include "runner.h"
 #include "scenario.h"
 #include "scenario_jobs.h"
@@ -335,10 +336,7 @@ int cmd_scenario(int argc, char **argv)
             break;
         case 'U': junit = optarg; break;
         case 'S': {
-            char *end;
-            errno = 0;
-            o.seed = strtoull(optarg, &end, 0);
-            if (errno || *end || end == optarg || optarg[0] == '-') {
+            if (!num_u64(optarg, UINT64_MAX, &o.seed)) {
                 fprintf(stderr, "photon-sim scenario: --seed wants a number, got '%s'\n",
                         optarg);
                 return EXIT_USAGE;
@@ -348,10 +346,9 @@ int cmd_scenario(int argc, char **argv)
         }
         case 'r': o.realtime = true; break;
         case 'x': {
-            char *end;
-            o.speed = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.speed > 0)) {
-                fprintf(stderr, "photon-sim scenario: --speed wants a positive number\n");
+            if (!num_real(optarg, 1e-3, 1e6, &o.speed)) {
+                fprintf(stderr, "photon-sim scenario: --speed wants a factor from 0.001 to "
+                                "1e6, got '%s'\n", optarg);
                 return EXIT_USAGE;
             }
             break;

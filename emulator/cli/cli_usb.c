@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "numparse.h"
 #include "serial_info.h"
 #include "usbip.h"
 
@@ -136,7 +137,16 @@ int cmd_usb(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *env_port = getenv("PHOTON_USBIP_PORT");
-    int port = env_port && *env_port ? atoi(env_port) : USBIP_DEFAULT_PORT;
+    int port = USBIP_DEFAULT_PORT;
+    uint64_t ev;
+    if (env_port && *env_port) {
+        if (!num_u64(env_port, 65535, &ev) || ev == 0) {
+            fprintf(stderr, "photon-sim usb: PHOTON_USBIP_PORT wants a TCP port, got '%s'\n",
+                    env_port);
+            return EXIT_USAGE;
+        }
+        port = (int)ev;
+    }
     const char *host = "127.0.0.1";
     double wait = -1;
     int c;
@@ -155,10 +165,9 @@ int cmd_usb(int argc, char **argv)
         }
         case 'H': host = optarg; break;
         case 'w': {
-            char *end;
-            wait = strtod(optarg, &end);
-            if (*end || end == optarg || wait < 0) {
-                fprintf(stderr, "photon-sim usb: --wait wants seconds, got '%s'\n", optarg);
+            if (!num_seconds(optarg, 0, 1e6, &wait)) {
+                fprintf(stderr, "photon-sim usb: --wait wants seconds from 0 to 1e6, got '%s'\n",
+                        optarg);
                 return EXIT_USAGE;
             }
             break;

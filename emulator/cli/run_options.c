@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "numparse.h"
 #include "softap_setup.h"
 #include "usbip.h"
 
@@ -31,7 +32,10 @@ void run_usage(FILE *f)
 "                       (repeatable); IMAGE is a file or a short name such as\n"
 "                       bootloader@2.2.0, system-part1@2.2.0, tinker@0.4.5\n"
 "  --force              load images for other platforms or with bad CRCs\n"
-"  --raw FILE[@ADDR]    write raw bytes into flash (default 0x08000000)\n"
+"  --raw FILE[@ADDR]    write raw bytes into flash (default 0x08000000; a FILE\n"
+"                       that exists as given is taken whole, '@' and all)\n"
+"                       --load and --raw write exactly their bytes, in the\n"
+"                       order given; the rest of each flash sector stays\n"
 "  --device-id HEX      the 24-hex-digit device ID of a new device\n"
 "  --seed N             seed for every random source (RNG peripheral, new IDs)\n"
 "  --fast-flash         flash erase/program take no time (normally the\n"
@@ -52,6 +56,17 @@ void run_usage(FILE *f)
 "  --fast               never pace: run as fast as the host allows (the default\n"
 "                       with --timeout or --until-led, or without a terminal)\n"
 "  --speed X            with --realtime: X times real time\n"
+"\n"
+"faults:\n"
+"  --power-loss WHEN    the power fails at WHEN and the run ends, the state\n"
+"                       file holding what a real chip would: program:N (the\n"
+"                       Nth flash word programmed from power-on does not land,\n"
+"                       all before it did), erase:N (the Nth sector erase\n"
+"                       stops halfway), op:N (either), or a virtual time\n"
+"                       (2.5s, 1500ms: an erase in flight is torn where it\n"
+"                       got to). The next run powers it on again\n"
+"  --stuck-flash WHICH  program:N, erase:N or op:N never completes (BSY stays\n"
+"                       set until a reset)\n"
 "\n"
 "usb (the cable is plugged into an emulated host, as into a PC):\n"
 "  --usb-serial WHERE   the Photon's USB serial (CDC ACM, when Device OS runs):\n"
@@ -158,11 +173,10 @@ void run_usage(FILE *f)
 
 static double parse_seconds(const char *s, const char *opt, bool *ok)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || (*end && strcmp(end, "s")) || v < 0 || v > 1e7) {
-        fprintf(stderr, "photon-sim run: %s wants seconds, got '%s'\n", opt, s);
+    double v = 0;
+    if (!num_seconds(s, 0, 1e7, &v)) {
+        fprintf(stderr, "photon-sim run: %s wants seconds from 0 to 1e7 (a number, "
+                        "optionally with s or ms), got '%s'\n", opt, s);
         *ok = false;
     }
     return v;
@@ -172,7 +186,7 @@ enum {
     OPT_WINDOW = 0x700, OPT_SCALE, OPT_SHOT, OPT_AT, OPT_LAYOUT, OPT_USBIP, OPT_USBIP_BIND,
     OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
     OPT_NO_USB, OPT_WIFI_AP, OPT_WIFI, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP, OPT_HOST_PORT,
-    OPT_CLOUD, OPT_CLOUD_API_PORT, OPT_CLOUD_PORT,
+    OPT_CLOUD, OPT_CLOUD_API_PORT, OPT_CLOUD_PORT, OPT_POWER_LOSS, OPT_STUCK_FLASH,
 };
 
 static const struct option opts[] = {
@@ -203,6 +217,8 @@ static const struct option opts[] = {
     {"gdb", required_argument, 0, OPT_GDB}, {"gdb-wait", no_argument, 0, OPT_GDB_WAIT},
     {"trace", required_argument, 0, OPT_TRACE},
     {"trace-file", required_argument, 0, OPT_TRACE_FILE},
+    {"power-loss", required_argument, 0, OPT_POWER_LOSS},
+    {"stuck-flash", required_argument, 0, OPT_STUCK_FLASH},
     {0, 0, 0, 0},
 };
 
@@ -239,14 +255,18 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
     case 'F': o->so.fresh = true; break;
     case 'N': o->so.no_save = true; break;
     case 'l':
-        if (o->nload < RUN_MAX_LOADS) o->loads[o->nload++] = optarg;
+    case 'R':
+        o->writes[o->nwrites++] = (flash_write){c == 'R', optarg};
         break;
     case 'f': o->force = true; break;
-    case 'R':
-        if (o->nraw < RUN_MAX_RAWS) o->raws[o->nraw++] = optarg;
-        break;
     case 'D': o->so.device_id = optarg; break;
-    case 'S': o->so.seed = strtoull(optarg, NULL, 0); break;
+    case 'S':
+        if (!num_u64(optarg, UINT64_MAX, &o->so.seed)) {
+            fprintf(stderr, "photon-sim run: --seed wants a number from 0 to 2^64-1 (decimal "
+                            "or 0x hex), got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
     case 'X': o->so.fast_flash = true; break;
     case 'B': o->so.no_battery = true; break;
     case 'H':
@@ -266,7 +286,13 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
     case 't': o->timeout = parse_seconds(optarg, "--timeout", ok); break;
     case 'r': o->realtime = true; break;
     case 'A': o->fast = true; break;
-    case 'x': o->speed = parse_seconds(optarg, "--speed", ok); break;
+    case 'x':
+        if (!num_real(optarg, 1e-3, 1e6, &o->speed)) {
+            fprintf(stderr, "photon-sim run: --speed wants a factor from 0.001 to 1e6, "
+                            "got '%s'\n", optarg);
+            return EXIT_USAGE;
+        }
+        break;
     case 'T': o->led_trace = optarg; break;
     case 'U': o->usart = optarg; break;
     case 'L': {
@@ -363,6 +389,15 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
         }
         break;
     case OPT_TRACE_FILE: o->trace_file = optarg; break;
+    case OPT_POWER_LOSS:
+    case OPT_STUCK_FLASH:
+        if (fault_parse(optarg, c == OPT_POWER_LOSS ? FLASH_FAULT_POWER : FLASH_FAULT_STUCK,
+                        c == OPT_POWER_LOSS ? &o->power_loss : &o->stuck, err,
+                        sizeof(err))) {
+            fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
+            return EXIT_USAGE;
+        }
+        break;
     default: run_usage(stderr); return EXIT_USAGE;
     }
     return -1;
@@ -371,6 +406,11 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
 int run_parse(int argc, char **argv, run_opts *o)
 {
     memset(o, 0, sizeof(*o));
+    /* every argument could be a --load or --raw */
+    if (!(o->writes = calloc((size_t)argc + 1, sizeof(*o->writes)))) {
+        fprintf(stderr, "photon-sim run: out of memory\n");
+        return EXIT_INTERNAL;
+    }
     o->hold_setup = o->timeout = -1;
     o->speed = 1;
     o->usart = "stdout";
@@ -395,8 +435,11 @@ int run_parse(int argc, char **argv, run_opts *o)
         fprintf(stderr, "photon-sim run: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (o->speed <= 0)
-        o->speed = 1;
+    if (o->power_loss.effect && o->stuck.effect && o->power_loss.n) {
+        fprintf(stderr, "photon-sim run: --power-loss at a flash operation and --stuck-flash "
+                        "cannot both be given (one flash fault at a time)\n");
+        return EXIT_USAGE;
+    }
     if (o->no_usb && o->usbip_port >= 0) {
         fprintf(stderr, "photon-sim run: --no-usb and --usbip contradict each other\n");
         return EXIT_USAGE;
@@ -428,4 +471,10 @@ int run_parse(int argc, char **argv, run_opts *o)
     if (o->timeout < 0 && o->until)
         o->timeout = 60;
     return -1;
+}
+
+void run_opts_free(run_opts *o)
+{
+    free(o->writes);
+    o->writes = NULL;
 }

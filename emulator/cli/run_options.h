@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "faults.h"
 #include "ledpattern.h"
 #include "log.h"
 #include "netenv.h"
@@ -14,16 +15,20 @@
 #include "trace.h"
 #include "window.h"
 
-#define RUN_MAX_LOADS 32
-#define RUN_MAX_RAWS 8
+/* A --load IMAGE or --raw FILE[@ADDR], applied in command-line order. */
+typedef struct flash_write {
+    bool raw;
+    const char *arg;
+} flash_write;
 
 typedef struct run_opts {
     session_opts so;
-    const char *loads[RUN_MAX_LOADS], *raws[RUN_MAX_RAWS];
-    int nload, nraw;
+    flash_write *writes; /* as many as given (argc bounds them) */
+    int nwrites;
     bool force, realtime, fast, stats, quiet;
     double hold_setup, timeout, speed; /* seconds; < 0: not given */
     bool until;                        /* --until-led */
+    fault_spec power_loss, stuck;      /* effect NONE: not given */
     led_pattern want;
     const char *led_trace, *usart, *logfile, *trace_file;
     unsigned logmask;
@@ -48,5 +53,6 @@ void run_usage(FILE *f);
 /* Parse the command line. Returns -1 to go on, or an exit status (help
  * printed, or bad usage reported on stderr). */
 int run_parse(int argc, char **argv, run_opts *o);
+void run_opts_free(run_opts *o);
 
 #endif

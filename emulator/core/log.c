@@ -38,6 +38,11 @@ bool log_parse(const char *spec, unsigned *mask, const char **bad)
 {
     static char badbuf[64];
     const char *p = spec;
+    if (!*p) {
+        if (bad)
+            *bad = "";
+        return false;
+    }
     while (*p) {
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);

@@ -324,6 +324,8 @@ static void handle(gdbstub *g, const char *pkt, size_t len)
     }
 }
 
+static void first_words(gdbstub *g);
+
 void gdbstub_input(gdbstub *g, const void *buf, size_t n)
 {
     const uint8_t *p = buf;
@@ -337,6 +339,7 @@ void gdbstub_input(gdbstub *g, const void *buf, size_t n)
                 raw_send(g, g->out, g->outlen);
             break;
         case GDBP_INTERRUPT:
+            first_words(g);
             if (g->running) {
                 gs_halt(g, SK_SIGINT);
                 gs_send_stop(g);
@@ -354,6 +357,7 @@ void gdbstub_input(gdbstub *g, const void *buf, size_t n)
             gs_send_str(g, "E01");
             break;
         case GDBP_PACKET:
+            first_words(g);
             if (!g->noack)
                 raw_send(g, "+", 1);
             handle(g, g->rd.buf, g->rd.len);
@@ -377,8 +381,18 @@ void gdbstub_connect(gdbstub *g)
     g->connected = true;
     g->wait_first = false; /* from now on the debugger decides */
     g->gdb_swbreak = g->gdb_hwbreak = false;
+    g->spoke = false; /* the core halts at its first packet (first_words) */
+}
+
+/* All-stop: a debugger finds the core stopped from its first packet on. A
+ * client that connects and says nothing leaves the Photon running (and
+ * gives way to the next debugger, accept_conn). */
+static void first_words(gdbstub *g)
+{
+    if (g->spoke)
+        return;
+    g->spoke = true;
     if (!g->halted) {
-        /* all-stop: a debugger that connects finds the core stopped */
         g->hit = false;
         gs_halt(g, SK_SIGINT);
     }
@@ -541,6 +555,11 @@ static void accept_conn(gdbstub *g)
         read_conn(g);
         if (g->drop)
             close_conn(g);
+    }
+    if (g->cfd >= 0 && !g->spoke) {
+        gs_info(g, "the debugger connected before said nothing: it gives way to %s:%u", who,
+                ntohs(sa.sin_port));
+        close_conn(g);
     }
     if (g->cfd >= 0) {
         gs_info(g, "refused a second debugger from %s:%u (one at a time)", who,

@@ -72,6 +72,7 @@ struct gdbstub {
     bool gdb_swbreak, gdb_hwbreak; /* the debugger understands these stop reasons */
 
     bool connected;
+    bool spoke;   /* the debugger sent a packet or ^C: the core halts then */
     bool halted;  /* the debugger holds the core */
     bool running; /* resumed by the debugger: a stop reply is owed */
     bool killed;

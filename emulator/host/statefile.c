@@ -67,10 +67,18 @@ static int write_atomically(const char *path, const uint8_t *buf, size_t len, ch
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return -1;
+    }
+    /* the file replaced keeps its permissions and, where allowed, owner */
+    struct stat old;
+    if (stat(path, &old) == 0) {
+        if (fchown(fd, old.st_uid, old.st_gid)) {
+            /* not ours to give away: the mode still follows */
+        }
+        fchmod(fd, old.st_mode & 07777);
     }
     size_t done = 0;
     while (done < len) {
@@ -245,10 +253,24 @@ static int parse_v1(const char *path, statefile *f, size_t size, char *err, size
 int statefile_load(const char *path, statefile *f, char *err, size_t errlen)
 {
     memset(f, 0, sizeof(*f));
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         if (errno == ENOENT)
             return 1;
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "%s is not a regular file", path);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }

@@ -24,11 +24,27 @@
 #define LINGER_S 1.0   /* host pacing continues this long after the last client */
 #define TRANSFER_LEAD_S 5.0 /* how far a transfer in flight may run ahead */
 #define MAX_CLIENTS 16
+/* Per connection: while it has this many transfers in flight or this many
+ * reply bytes unread, its requests are not read (TCP holds the client
+ * back), so a client that floods and never reads costs bounded memory. */
+#define MAX_IN_FLIGHT 64
+#define MAX_UNSENT (1u << 20)
+/* A client that has not imported the device and says nothing for this
+ * long (wall time) is dropped; at MAX_CLIENTS the oldest such is evicted
+ * for a new one. */
+#define IDLE_S 10.0
 
 typedef struct sock_conn {
     int fd;
     usbip_conn *c;
+    double active; /* wall time of its last request */
 } sock_conn;
+
+/* Is the connection held back (not read) for now? */
+static bool throttled(const usbip_conn *c)
+{
+    return c->npending >= MAX_IN_FLIGHT || usbip_conn_unsent(c) >= MAX_UNSENT;
+}
 
 static void say(usb_link *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(usb_link *l, const char *fmt, ...)
@@ -177,6 +193,19 @@ static void drop(usb_link *l, usbip_conn *c)
     l->last_client_wall = wall_seconds();
 }
 
+/* The connection that has not imported the device and was quiet longest. */
+static usbip_conn *oldest_idle(usb_link *l)
+{
+    usbip_conn *best = NULL;
+    for (usbip_conn *c = l->proto.conns; c; c = c->next) {
+        sock_conn *sc = c->user;
+        if (sc && !usbip_conn_imported(c) &&
+            (!best || sc->active < ((sock_conn *)best->user)->active))
+            best = c;
+    }
+    return best;
+}
+
 static void accept_clients(usb_link *l)
 {
     for (;;) {
@@ -184,8 +213,13 @@ static void accept_clients(usb_link *l)
         if (fd < 0)
             return;
         if (nclients(l) >= MAX_CLIENTS) {
-            close(fd);
-            continue;
+            usbip_conn *old = oldest_idle(l);
+            if (!old) { /* all busy with the device: none to give up */
+                close(fd);
+                continue;
+            }
+            snprintf(old->why, sizeof(old->why), "evicted for a new client (idle)");
+            drop(l, old);
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -198,6 +232,7 @@ static void accept_clients(usb_link *l)
         }
         sc->fd = fd;
         sc->c = c;
+        sc->active = wall_seconds();
         c->user = sc;
         l->clients++;
         log_msg(&l->m->log, LOG_USB, "usbip: client connected");
@@ -221,15 +256,18 @@ static void service_sockets(usb_link *l)
 {
     static uint8_t buf[65536];
     usbip_conn *next;
+    double now = wall_seconds();
     for (usbip_conn *c = l->proto.conns; c; c = next) {
         next = c->next;
         sock_conn *sc = c->user;
         if (!sc)
             continue;
         bool ok = flush_conn(c);
-        while (ok && !usbip_conn_closing(c)) {
+        while (ok && !usbip_conn_closing(c) && !throttled(c)) {
+            /* one request's worth at a time while near the caps */
             ssize_t n = recv(sc->fd, buf, sizeof(buf), 0);
             if (n > 0) {
+                sc->active = now;
                 usbip_conn_feed(c, buf, (size_t)n);
                 continue;
             }
@@ -239,6 +277,11 @@ static void service_sockets(usb_link *l)
         }
         if (ok)
             ok = flush_conn(c);
+        if (ok && !usbip_conn_imported(c) && now - sc->active > IDLE_S) {
+            snprintf(c->why, sizeof(c->why), "idle for %.0f s without importing the device",
+                     IDLE_S);
+            ok = false;
+        }
         if (!ok || (usbip_conn_closing(c) && !usbip_conn_unsent(c)))
             drop(l, c);
     }
@@ -356,7 +399,7 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
         pf[n++] = (struct pollfd){.fd = l->listen_fd, .events = POLLIN};
     for (usbip_conn *c = l->proto.conns; c && n < 1 + MAX_CLIENTS; c = c->next) {
         sock_conn *sc = c->user;
-        short ev = POLLIN;
+        short ev = throttled(c) ? 0 : POLLIN;
         if (usbip_conn_unsent(c))
             ev |= POLLOUT;
         pf[n++] = (struct pollfd){.fd = sc->fd, .events = ev};
@@ -364,6 +407,9 @@ static bool link_poll(void *ctx, runner *r, int wait_ms)
     for (int i = 0; i < USB_MAX_COMMANDS; i++)
         if (l->cmds[i] && l->cmds[i]->out_fd >= 0)
             pf[n++] = (struct pollfd){.fd = l->cmds[i]->out_fd, .events = POLLIN};
+    /* idle clients are dropped on time even while nothing else happens */
+    if (l->proto.conns && (timeout < 0 || timeout > 1000))
+        timeout = 1000;
     if (n)
         poll(pf, (nfds_t)n, timeout);
     else if (timeout > 0)

@@ -20,7 +20,7 @@ struct usbip_pending {
     uint32_t seqnum;
     uint32_t np;
     bool in;
-    usbip_pending *next;
+    usbip_pending *next, *prev;
     uint8_t data[];
 };
 
@@ -264,12 +264,16 @@ static void ret_unlink(usbip_conn *c, uint32_t seqnum, int status)
 
 static void unlink_pending(usbip_conn *c, usbip_pending *q)
 {
-    for (usbip_pending **pp = &c->pending; *pp; pp = &(*pp)->next) {
-        if (*pp == q) {
-            *pp = q->next;
-            break;
-        }
-    }
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        c->pending = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    else
+        c->pending_tail = q->prev;
+    q->next = q->prev = NULL;
+    c->npending--;
     c->p->pending_count--;
 }
 
@@ -334,8 +338,13 @@ static void handle_submit(usbip_conn *c, const uint8_t *h, const uint8_t *data)
     q->u.ctx = q;
     if (!in && data && tbl)
         memcpy(q->data, data, tbl);
-    q->next = c->pending;
-    c->pending = q;
+    q->prev = c->pending_tail;
+    if (c->pending_tail)
+        c->pending_tail->next = q;
+    else
+        c->pending = q;
+    c->pending_tail = q;
+    c->npending++;
     c->p->pending_count++;
     int r;
     if (ep == 0 && setup[0] == 0x23 && setup[1] == 3 && setup[2] == 4 && setup[3] == 0)
@@ -464,8 +473,7 @@ void usbip_conn_free(usbip_conn *c)
     usbip_proto *p = c->p;
     while (c->pending) {
         usbip_pending *q = c->pending;
-        c->pending = q->next;
-        p->pending_count--;
+        unlink_pending(c, q);
         if (p->be.cancel(p->be.ctx, &q->u))
             free(q);
         else
@@ -482,6 +490,11 @@ void usbip_conn_free(usbip_conn *c)
     free(c->in);
     free(c->out);
     free(c);
+}
+
+bool usbip_conn_imported(const usbip_conn *c)
+{
+    return c->state == C_IMPORTED;
 }
 
 void usbip_proto_device_gone(usbip_proto *p)

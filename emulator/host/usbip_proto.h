@@ -70,7 +70,9 @@ struct usbip_conn {
     size_t in_len, in_cap;
     uint8_t *out;          /* replies not yet sent */
     size_t out_len, out_cap, out_sent;
-    usbip_pending *pending; /* transfers at the backend */
+    usbip_pending *pending; /* transfers at the backend, oldest first */
+    usbip_pending *pending_tail;
+    uint32_t npending;
     uint32_t devid;
     uint64_t submits, errors;
     char why[128];         /* why it is closing */
@@ -95,10 +97,13 @@ usbip_conn *usbip_conn_new(usbip_proto *p);
 /* Feed bytes from the client. Returns false once the connection should be
  * closed (after sending what is in its output buffer). */
 bool usbip_conn_feed(usbip_conn *c, const uint8_t *data, size_t len);
-/* The client went away (or the server drops it): cancel its transfers and
+/* The client went away (or the server drops it): cancel its transfers
+ * (oldest first, each at the head of its pipe: linear in their number) and
  * free it. */
 void usbip_conn_free(usbip_conn *c);
 bool usbip_conn_closing(const usbip_conn *c);
+/* It imported the device (a client that did not is idle between requests). */
+bool usbip_conn_imported(const usbip_conn *c);
 /* Output consumed by the socket layer. */
 void usbip_conn_sent(usbip_conn *c, size_t n);
 static inline size_t usbip_conn_unsent(const usbip_conn *c)

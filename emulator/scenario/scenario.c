@@ -471,9 +471,7 @@ static void load_images(scn *s, bool *ok, sbuf *err)
         scn_image *im = &sc->images[i];
         int rc;
         if (im->raw) {
-            char spec[4200];
-            snprintf(spec, sizeof(spec), "%s@0x%08x", im->path, im->addr);
-            rc = session_load_raw(s->s, spec, e, sizeof(e));
+            rc = session_load_raw_at(s->s, im->path, im->addr, e, sizeof(e));
         } else {
             rc = session_load_module(s->s, im->path, sc->force, e, sizeof(e));
         }

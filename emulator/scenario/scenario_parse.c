@@ -154,10 +154,50 @@ static bool convert(parse_ctx *pc, yaml_document_t *doc, yaml_node_t *node, scn_
     }
 }
 
+/* The depth and node limits while parsing, before libyaml builds a tree
+ * (which a document nested 100k deep takes minutes to do): one pass over
+ * the events, stopping at the first that is too deep or too many. A
+ * syntax error is left for the loader to report. */
+static bool within_limits(parse_ctx *pc, const char *text, size_t len)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return scn_perr(pc, 0, "cannot initialise the YAML parser");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    bool ok = true;
+    int depth = 0;
+    for (long events = 0;; events++) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e))
+            break;
+        int line = (int)e.start_mark.line + 1;
+        yaml_event_type_t t = e.type;
+        yaml_event_delete(&e);
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT)
+            depth++;
+        else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+            depth--;
+        if (depth > MAX_DEPTH) {
+            ok = scn_perr(pc, line, "nested more than %d levels deep", MAX_DEPTH);
+            break;
+        }
+        if (events > 4L * MAX_NODES) {
+            ok = scn_perr(pc, line, "more than %d YAML nodes", MAX_NODES);
+            break;
+        }
+    }
+    yaml_parser_delete(&p);
+    return ok;
+}
+
 static bool load_yaml(parse_ctx *pc, const char *text, size_t len, scn_val *root)
 {
     yaml_parser_t p;
     yaml_document_t doc;
+    if (!within_limits(pc, text, len))
+        return false;
     if (!yaml_parser_initialize(&p))
         return scn_perr(pc, 0, "cannot initialise the YAML parser");
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);

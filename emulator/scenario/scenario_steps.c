@@ -26,6 +26,8 @@ extern const scn_step_type scn_step_usb_attached, scn_step_usb_detached, scn_ste
 extern const scn_step_type scn_step_wifi_ap, scn_step_wifi, scn_step_expect_led_never;
 /* scenario_net_steps.c */
 extern const scn_step_type scn_step_network;
+/* scenario_fault_steps.c */
+extern const scn_step_type scn_step_power_loss, scn_step_stuck_flash;
 /* scenario_serial_ports.c */
 void scn_attach_serial(scn *s);
 void scn_attach_cloud(scn *s);
@@ -38,6 +40,8 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_release,
     &scn_step_hold,
     &scn_step_set_pin,
+    &scn_step_power_loss,
+    &scn_step_stuck_flash,
     /* time and the LED */
     &scn_step_wait,
     &scn_step_wait_led,

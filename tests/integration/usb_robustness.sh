@@ -15,9 +15,22 @@ sim_start --fresh --no-save --load bootloader@2.2.0 --load tinker@0.4.5 --timeou
 sim_wait 'USB device .* attached' 60 || { echo "FAIL: no USB device"; exit 1; }
 expect_rc 0 "read all of flash before" -- dfu -a 0 -s 0x08000000:1048576 -U "$TMP/before.bin"
 
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$SIM_PID/status"; }
+rss0=$(rss)
 expect_rc 0 "misbehaving USB/IP clients" -- "$ABUSE" "$USB_PORT"
 expect_out "the server survived" "the server survived every case"
-grep -E '^(ok|FAIL)' <<<"$LAST_OUT" | sed 's/^/    /'
+expect_out "ok: the server holds a flooding client back" "a wLength flood is held back"
+grep -E '^(ok|FAIL)|requests sent' <<<"$LAST_OUT" | sed 's/^/    /'
+rss1=$(rss)
+[ $((rss1 - rss0)) -lt 100000 ] && echo "ok: memory stayed bounded (+$((rss1 - rss0)) kB)" ||
+  { echo "FAIL: memory grew by $((rss1 - rss0)) kB"; fails=$((fails + 1)); }
+
+# sixteen clients that connect and say nothing: a real dfu-util still gets in
+# (the oldest idle one is evicted for it)
+for i in $(seq 16); do eval "exec {fd$i}<>/dev/tcp/127.0.0.1/$USB_PORT"; done
+expect_rc 0 "dfu-util -l with 16 idle USB/IP clients connected" -- dfu -l
+expect_out 'Found DFU: \[2b04:d006\]' "it finds the device"
+for i in $(seq 16); do eval "exec {fd$i}>&-"; done
 
 head -c 4096 /dev/zero | tr '\0' '\132' > "$TMP/4k.bin"
 expect_rc 74 "dfu-util writing beyond the end of flash fails" -- dfu -a 0 -s 0x08100000:force -D "$TMP/4k.bin"

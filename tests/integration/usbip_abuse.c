@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -436,6 +437,31 @@ int main(int argc, char **argv)
         uint32_t seq = 5000;
         check(dfu_idle(fd, devid, &seq), "200 random IN control requests, then dfuIDLE again");
         close(fd);
+    }
+    {
+        /* a flood of control-IN transfers with wLength 0xFFFF that never
+         * reads a reply, then closes: the server holds the client back
+         * (bounded memory) and returns to service at once */
+        uint32_t st;
+        int fd = import(&st);
+        check(st == 0, "import for the wLength flood");
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        static const uint8_t GETCONFIG[8] = {0x80, 6, 0, 2, 0, 0, 0xFF, 0xFF};
+        uint8_t h[48];
+        int sent = 0;
+        for (uint32_t seq = 1; seq < 200000; seq++) {
+            submit_hdr(h, seq, devid, true, 0, 0xFFFF, GETCONFIG);
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (poll(&pf, 1, 500) <= 0)
+                break; /* held back: the server stopped reading */
+            if (send(fd, h, 48, MSG_NOSIGNAL) != 48)
+                break;
+            sent++;
+        }
+        printf("   (%d requests sent before the server held the client back)\n", sent);
+        check(sent < 200000 - 1, "the server holds a flooding client back");
+        close(fd);
+        survives("a wLength 0xFFFF flood that never reads");
     }
     survives("everything");
     printf("%s\n", failures ? "usbip-abuse: FAILED" : "usbip-abuse: the server survived");

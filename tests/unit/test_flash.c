@@ -139,6 +139,86 @@ static void store_while_busy_waits_for_the_programming(void **state)
     assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
 }
 
+static int power_fails;
+static void on_power_fail(void *opaque, int n, double level)
+{
+    (void)opaque;
+    (void)n;
+    power_fails += line_high(level);
+}
+
+/* Power fails at the 3rd program: words 1 and 2 land, the 3rd does not,
+ * nothing programs afterwards, until a power-on reset. */
+static void power_loss_at_a_program_tears_at_that_word(void **state)
+{
+    (void)state;
+    power_fails = 0;
+    line_connect(&f.power_fail, line_sink_make(on_power_fail, NULL, 0));
+    flash_fault_at(&f, FLASH_OP_PROGRAM, 3, FLASH_FAULT_POWER);
+    memset(stm32f205_flash(m) + 0x8000, 0xFF, 16);
+    unlock();
+    th_wr(m, CR, PSIZE_X32 | CR_PG);
+    for (uint32_t i = 0; i < 4; i++) {
+        bool landed = flash_cpu_store(&f, STM32F205_FLASH_BASE + 0x8000 + 4 * i, 4, 0x11111111u);
+        assert_int_equal(landed, i < 2);
+        th_advance(m, 20 * PS_PER_US);
+    }
+    assert_int_equal(power_fails, 1);
+    assert_true(f.power_lost);
+    f.dev.reset(&f.dev, RESET_SOFTWARE); /* not a power-on: still no power */
+    assert_true(f.power_lost);
+    f.dev.reset(&f.dev, RESET_POWER_ON);
+    assert_false(f.power_lost);
+    unlock();
+    th_wr(m, CR, PSIZE_X32 | CR_PG);
+    assert_true(flash_cpu_store(&f, STM32F205_FLASH_BASE + 0x8008, 4, 0x11111111u));
+}
+
+static void erase_sector(int n)
+{
+    unlock();
+    th_wr(m, CR, PSIZE_X32 | CR_SER | ((uint32_t)n << 3) | CR_STRT);
+}
+
+/* The chosen erase stops halfway; a power failure at a time tears the
+ * erase in flight where it got to. */
+static void power_loss_during_an_erase_leaves_it_partly_done(void **state)
+{
+    (void)state;
+    uint8_t *fl = stm32f205_flash(m);
+    memset(fl + 0x4000, 0x00, 0x4000);
+    flash_fault_at(&f, FLASH_OP_ERASE, 1, FLASH_FAULT_POWER);
+    erase_sector(1);
+    assert_true(f.power_lost);
+    assert_int_equal(fl[0x4000], 0xFF);
+    assert_int_equal(fl[0x5FFF], 0xFF);
+    assert_int_equal(fl[0x6000], 0x00);
+    assert_int_equal(fl[0x7FFF], 0x00);
+    f.dev.reset(&f.dev, RESET_POWER_ON);
+    memset(fl + 0x4000, 0x00, 0x4000);
+    erase_sector(1); /* 250 ms; the power fails after a quarter of it */
+    th_advance(m, 62500 * PS_PER_US);
+    flash_power_fail(&f);
+    assert_int_equal(fl[0x4FFF], 0xFF);
+    assert_int_equal(fl[0x5000], 0x00);
+    th_advance(m, 300 * PS_PER_MS);
+    assert_int_equal(fl[0x5000], 0x00); /* the erase never completes */
+}
+
+static void stuck_operation_never_completes(void **state)
+{
+    (void)state;
+    flash_fault_at(&f, FLASH_OP_ANY, 2, FLASH_FAULT_STUCK);
+    erase_sector(2);
+    th_advance(m, 2000 * PS_PER_MS);
+    assert_int_equal(th_rd(m, SR) & SR_BSY, 0); /* the first completes */
+    erase_sector(3);
+    th_advance(m, 5000 * PS_PER_MS);
+    assert_true(th_rd(m, SR) & SR_BSY); /* the second does not */
+    f.dev.reset(&f.dev, RESET_PIN);
+    assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +228,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(program_is_nor_and_needs_pg, setup, teardown),
         cmocka_unit_test_setup_teardown(store_while_busy_waits_for_the_programming, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(power_loss_at_a_program_tears_at_that_word, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(power_loss_during_an_erase_leaves_it_partly_done, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(stuck_operation_never_completes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,11 +160,13 @@ static int teardown(void **state)
     return 0;
 }
 
-static void connect_halts_and_reports(void **state)
+static void first_packet_halts_and_reports(void **state)
 {
     fixture *f = *state;
-    assert_true(gdbstub_halted(f->g));
+    /* a client that connected and said nothing leaves the core running */
+    assert_false(gdbstub_halted(f->g));
     const char *r = cmd(f->g, "?");
+    assert_true(gdbstub_halted(f->g));
     assert_non_null(r);
     assert_memory_equal(r, "T02", 3);
     assert_non_null(strstr(r, "0f:08000008;"));
@@ -535,7 +537,7 @@ static void a_breakpoint_elsewhere_changes_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(connect_halts_and_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(first_packet_halts_and_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(documents_read_in_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(registers_including_special_ones, setup, teardown),
         cmocka_unit_test_setup_teardown(memory_through_the_bus, setup, teardown),
