@@ -194,6 +194,15 @@ json_t *describe_variables(const char *app_json)
     return out;
 }
 
+bool describe_app_empty(const char *app_json)
+{
+    json_t *f = describe_functions(app_json), *v = describe_variables(app_json);
+    bool empty = !json_array_size(f) && !json_object_size(v);
+    json_decref(f);
+    json_decref(v);
+    return empty;
+}
+
 int describe_variable_type(const char *app_json, const char *name)
 {
     json_t *root = app_json ? json_loads(app_json, 0, NULL) : NULL;

@@ -62,6 +62,10 @@ const char *describe_dep_str(const describe_dep *d, char *buf, size_t n);
  * when app_json is NULL or malformed. */
 json_t *describe_functions(const char *app_json);
 json_t *describe_variables(const char *app_json);
+/* True when the application describe lists no function and no variable
+ * (or is NULL): 1.5.0 answers the first describe before the app's setup()
+ * has registered them, so an empty one is not the app's last word. */
+bool describe_app_empty(const char *app_json);
 /* A variable's type code (1 bool, 2 int, 4 string, 9 double), or 0. */
 int describe_variable_type(const char *app_json, const char *name);
 /* Decode a variable value of that type into JSON (int 4 bytes big-endian,

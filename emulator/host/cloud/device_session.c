@@ -162,12 +162,8 @@ static void got_describe(dsession *s, const uint8_t *payload, size_t len)
     if (app) {
         free(s->app_json);
         s->app_json = app;
-        json_t *f = describe_functions(app), *v = describe_variables(app);
-        bool empty = !json_array_size(f) && !json_object_size(v);
-        json_decref(f);
-        json_decref(v);
         /* a device that never posts its describe (no Hello flag 0x20) */
-        if (empty && !(s->hello_flags & 0x20) && s->describe_retries < DESCRIBE_RETRIES)
+        if (describe_app_empty(app) && !(s->hello_flags & 0x20) && s->describe_retries < DESCRIBE_RETRIES)
             s->describe_again_at = cloud_now(c) + (500 << s->describe_retries++);
     }
     store_set_describe(c->st, s->dev->id, sys, app);
@@ -355,6 +351,11 @@ static void complete(dsession *s, pending *p, const coap_msg *m)
         } else if (m->code == COAP_BAD_REQUEST) {
             status = 400;
             body = json_pack("{s:b,s:s}", "ok", 0, "error", "The argument is too long for the device.");
+        } else if (m->code == COAP_NOT_FOUND) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "Function %s not found", name);
+            status = 404;
+            body = json_pack("{s:b,s:s}", "ok", 0, "error", msg);
         } else {
             status = 500;
             body = json_pack("{s:b,s:s}", "ok", 0, "error", "The device answered the call with an error.");

@@ -214,7 +214,10 @@ void cloud_call(cloud *c, const char *id_or_name, const char *fn, const char *ar
         reply(ctx, 400, error_body("The argument is longer than 622 bytes"));
         return;
     }
-    if (s->app_json) {
+    /* an empty application describe taken before the app's setup() (1.5.0)
+     * while the cloud still asks again: let the device answer the call */
+    bool unsettled = describe_app_empty(s->app_json) && (s->describe_again_at || s->describe_pending);
+    if (s->app_json && !unsettled) {
         json_t *f = describe_functions(s->app_json);
         bool ok = listed(f, fn);
         json_decref(f);
