@@ -29,6 +29,7 @@ struct serial_pty {
     char path[64];
     char *link;
     bool open;
+    bool hung_up;          /* the model side went away (a USB serial left the bus) */
     bool paced;
     double last_close_wall;
     struct termios2 last;  /* the settings last reported */
@@ -114,9 +115,30 @@ static size_t be_can_receive(void *opaque)
     return p->open ? PTY_OUT_MAX - p->out_len : SIZE_MAX;
 }
 
+/* What a program wrote and the device did not take is gone with the
+ * device, as a ttyACM's buffers are when the device leaves the bus; until
+ * it is back, what is written goes nowhere. */
+static void flush_in(serial_pty *p)
+{
+    int queued = 0;
+    if (!ioctl(p->master, FIONREAD, &queued) && queued > 0) {
+        p->discarded += (uint64_t)queued;
+        ioctl(p->master, TCFLSH, TCIFLUSH);
+    }
+}
+
+static void be_event(void *opaque, chardev_event ev)
+{
+    serial_pty *p = opaque;
+    p->hung_up = ev == CHARDEV_CLOSED;
+    if (p->hung_up)
+        flush_in(p);
+}
+
 static const chardev_backend_ops be_ops = {
     .receive = be_receive,
     .can_receive = be_can_receive,
+    .event = be_event,
 };
 
 /* ---- the poller --------------------------------------------------------- */
@@ -166,6 +188,8 @@ static bool pty_poll(void *ctx, runner *r, int wait_ms)
                                                (p->last.c_cflag & (CSIZE | PARENB | PARODD |
                                                                    CMSPAR | CSTOPB))))
         report_params(p, &t);
+    if (p->hung_up)
+        flush_in(p);
     if (!p->open)
         return false;
     bool did = false;

@@ -18,6 +18,11 @@
  *     PTY_IN_MARK bytes for the model, so a fast writer blocks as on a
  *     real line; output the program does not read stays in a buffer of
  *     PTY_OUT_MAX bytes and then holds the frontend (chardev_write_space).
+ *   - When the model side goes away (chardev CHARDEV_CLOSED: the USB
+ *     serial left the bus), what programs wrote and the device did not
+ *     take is discarded, and so is what they write until it is back, as
+ *     with a ttyACM whose device is gone: a sender killed by the hang-up
+ *     leaves nothing behind for the device's next life.
  *   - While a program holds it open (and for a second after), the runner
  *     is host-paced (runner.h): YMODEM's and the firmware's timeouts agree.
  *   - The pty starts raw (no echo, no line editing, 8N1) at 9600 baud, the

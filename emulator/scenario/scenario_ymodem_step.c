@@ -6,7 +6,9 @@
  * is open from before sb runs, so no reply of the device is lost while sb
  * starts. When the device's USB serial goes away under sb (the device
  * resets), sb is hung up, as a terminal on /dev/ttyACM0 is when the device
- * leaves the bus. */
+ * leaves the bus, and the device waits until sb is gone: what sb wrote
+ * after the hang-up is then discarded by the pty before the device can be
+ * back (pty.h), so a run does not depend on how fast sb dies. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +86,27 @@ static void drain(sender *x)
     }
 }
 
+/* Wait (a bounded wall time) until the hung-up sender has exited; one
+ * that ignores SIGHUP is killed. */
+static void reap_hung_up(sender *x)
+{
+    int st;
+    int fd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+    if (fd >= 0) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        poll(&pf, 1, 2000);
+        close(fd);
+    }
+    if (waitpid(x->pid, &st, WNOHANG) != x->pid) {
+        kill(x->pid, SIGKILL);
+        waitpid(x->pid, &st, 0);
+    }
+    drain(x);
+    x->exited = true;
+    x->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    scn_done(x->s);
+}
+
 static bool poll_sender(void *ctx, runner *r, int wait_ms)
 {
     sender *x = ctx;
@@ -93,6 +118,7 @@ static bool poll_sender(void *ctx, runner *r, int wait_ms)
         scn_event(x->s, "the USB serial went away (the device left the bus): %s is hung up",
                   x->program);
         kill(x->pid, SIGHUP);
+        reap_hung_up(x);
     }
     x->was_connected = x->cd->connected;
     int st;
