@@ -30,4 +30,28 @@ void fault_arm(session *s, const fault_spec *f);
 /* Watch the device's power (session_open does this). */
 void fault_watch(session *s);
 
+/* Faults that are events rather than flash effects. */
+typedef enum {
+    FAULT_BROWNOUT,    /* the supply dips below the brown-out threshold and
+                          recovers: a power reset keeping RAM and the backup
+                          domain, RCC_CSR BORRSTF (not PORRSTF) */
+    FAULT_IWDG_EXPIRE, /* the IWDG is starved: its count runs out now if it
+                          runs, else as soon as the firmware starts it; `times`
+                          expiries, each further one at the next start */
+} fault_event;
+/* Make it happen now (returns a word on what happened, for a timeline),
+ * or `after_ps` from now. */
+const char *fault_now(session *s, fault_event f, uint32_t times);
+void fault_at(session *s, fault_event f, uint64_t after_ps, uint32_t times);
+
+/* A fault event at a virtual time, as `run` takes it: "2.5s", and for the
+ * IWDG "2.5s,N" (N expiries, 1 to 1000). Returns 0, or -1 with a message. */
+typedef struct fault_timed {
+    bool given;
+    uint64_t after_ps;
+    uint32_t times;
+} fault_timed;
+int fault_timed_parse(const char *spec, fault_event f, fault_timed *out, char *err,
+                      size_t errlen);
+
 #endif

@@ -39,6 +39,8 @@ typedef struct session {
     bool power_lost;
     uint64_t power_lost_at;
     clock_event power_event; /* a power failure at a virtual time */
+    clock_event timed_fault[2]; /* a brown-out, an IWDG expiry at a virtual time */
+    uint32_t iwdg_expiries;     /* how many, for the latter */
 } session;
 
 /* Open the device: its state file followed through symlinks and, unless

@@ -39,6 +39,17 @@ static void reload(stm32_iwdg *w)
     clock_arm(&m->clock, &w->expire, machine_now(m) + iwdg_timeout_ps(w));
 }
 
+bool iwdg_force_expire(stm32_iwdg *w, uint32_t times)
+{
+    machine *m = w->dev.m;
+    w->expiries = times;
+    if (w->running && w->expiries) {
+        w->expiries--;
+        clock_arm(&m->clock, &w->expire, machine_now(m));
+    }
+    return w->running;
+}
+
 static uint32_t iwdg_read(device *d, uint32_t off, unsigned size)
 {
     stm32_iwdg *w = container_of(d, stm32_iwdg, dev);
@@ -68,13 +79,17 @@ static void iwdg_write(device *d, uint32_t off, uint32_t v, unsigned size)
             return;
         case 0xCCCC:
             w->unlocked = false;
+            reload(w);
             if (!w->running) {
                 w->running = true;
                 log_msg(&d->m->log, LOG_RESET, "[%.3f ms] iwdg: started, timeout %.0f ms",
                         (double)machine_now(d->m) / PS_PER_MS,
                         (double)iwdg_timeout_ps(w) / PS_PER_MS);
+                if (w->expiries) { /* starved (iwdg_force_expire) */
+                    w->expiries--;
+                    clock_arm(&d->m->clock, &w->expire, machine_now(d->m));
+                }
             }
-            reload(w);
             return;
         default: w->unlocked = false; return;
         }

@@ -297,6 +297,7 @@ static uint32_t reset_flags(reset_kind k)
     switch (k) {
     case RESET_POWER_ON:
         return R_CSR_PORRSTF_MASK | R_CSR_BORRSTF_MASK | R_CSR_PINRSTF_MASK;
+    case RESET_BROWNOUT: return R_CSR_BORRSTF_MASK | R_CSR_PINRSTF_MASK;
     case RESET_PIN: return R_CSR_PINRSTF_MASK;
     case RESET_SOFTWARE: return R_CSR_SFTRSTF_MASK | R_CSR_PINRSTF_MASK;
     case RESET_IWDG: return R_CSR_IWDGRSTF_MASK | R_CSR_PINRSTF_MASK;
@@ -324,11 +325,12 @@ static void rcc_reset(device *d, reset_kind kind)
     r->enr[RCC_AHB1] = 0x00100000u; /* CCMDATARAMEN-less F2: bit 20 reads 1 */
     r->sscgr = 0;
     r->plli2scfgr = 0x20003000u;
-    /* CSR: LSION is cleared by a system reset; the flags only by power-on */
-    if (kind == RESET_POWER_ON) {
+    /* CSR: LSION is cleared by a system reset; the flags only by a power
+     * reset, power-on or brown-out (RM0033, RCC_CSR) */
+    if (kind == RESET_POWER_ON || kind == RESET_BROWNOUT)
         r->csr = 0;
+    if (kind == RESET_POWER_ON)
         r->bdcr = 0; /* the backup domain; the board restores a battery-kept one */
-    }
     r->csr = (r->csr & 0xFE000000u) | reset_flags(kind);
     clocks_changed(r);
 }

@@ -380,6 +380,10 @@ static int run(run_ctx *r, char *err, size_t errlen)
         fault_arm(r->s, &o->power_loss);
     if (o->stuck.effect)
         fault_arm(r->s, &o->stuck);
+    if (o->brownout.given)
+        fault_at(r->s, FAULT_BROWNOUT, o->brownout.after_ps, 1);
+    if (o->iwdg_expire.given)
+        fault_at(r->s, FAULT_IWDG_EXPIRE, o->iwdg_expire.after_ps, o->iwdg_expire.times);
     if (o->hold_setup >= 0)
         clock_arm(&m->clock, &r->release_setup,
                   machine_now(m) + (uint64_t)(o->hold_setup * PS_PER_S));

@@ -67,6 +67,13 @@ void run_usage(FILE *f)
 "                       got to). The next run powers it on again\n"
 "  --stuck-flash WHICH  program:N, erase:N or op:N never completes (BSY stays\n"
 "                       set until a reset)\n"
+"  --brown-out TIME     at virtual TIME the supply dips below the brown-out\n"
+"                       threshold: a power reset (RCC_CSR BORRSTF, not\n"
+"                       PORRSTF) that keeps RAM and the backup domain\n"
+"  --iwdg-expire TIME[,N]  at virtual TIME the watchdog is starved: its count\n"
+"                       runs out at once if it runs, else when the firmware\n"
+"                       starts it (after an update the bootloader does); N\n"
+"                       expiries in all (default 1), each at a later start\n"
 "\n"
 "usb (the cable is plugged into an emulated host, as into a PC):\n"
 "  --usb-serial WHERE   the Photon's USB serial (CDC ACM, when Device OS runs):\n"
@@ -187,6 +194,7 @@ enum {
     OPT_GDB, OPT_GDB_WAIT, OPT_TRACE, OPT_TRACE_FILE, OPT_USB_SERIAL, OPT_SERIAL_LINK,
     OPT_NO_USB, OPT_WIFI_AP, OPT_WIFI, OPT_HOSTFWD, OPT_SOFTAP_FWD, OPT_DNS, OPT_PCAP, OPT_HOST_PORT,
     OPT_CLOUD, OPT_CLOUD_API_PORT, OPT_CLOUD_PORT, OPT_POWER_LOSS, OPT_STUCK_FLASH,
+    OPT_BROWNOUT, OPT_IWDG_EXPIRE,
 };
 
 static const struct option opts[] = {
@@ -219,6 +227,8 @@ static const struct option opts[] = {
     {"trace-file", required_argument, 0, OPT_TRACE_FILE},
     {"power-loss", required_argument, 0, OPT_POWER_LOSS},
     {"stuck-flash", required_argument, 0, OPT_STUCK_FLASH},
+    {"brown-out", required_argument, 0, OPT_BROWNOUT},
+    {"iwdg-expire", required_argument, 0, OPT_IWDG_EXPIRE},
     {0, 0, 0, 0},
 };
 
@@ -394,6 +404,15 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
         if (fault_parse(optarg, c == OPT_POWER_LOSS ? FLASH_FAULT_POWER : FLASH_FAULT_STUCK,
                         c == OPT_POWER_LOSS ? &o->power_loss : &o->stuck, err,
                         sizeof(err))) {
+            fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
+            return EXIT_USAGE;
+        }
+        break;
+    case OPT_BROWNOUT:
+    case OPT_IWDG_EXPIRE:
+        if (fault_timed_parse(optarg, c == OPT_BROWNOUT ? FAULT_BROWNOUT : FAULT_IWDG_EXPIRE,
+                              c == OPT_BROWNOUT ? &o->brownout : &o->iwdg_expire, err,
+                              sizeof(err))) {
             fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
             return EXIT_USAGE;
         }

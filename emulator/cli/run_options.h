@@ -29,6 +29,7 @@ typedef struct run_opts {
     double hold_setup, timeout, speed; /* seconds; < 0: not given */
     bool until;                        /* --until-led */
     fault_spec power_loss, stuck;      /* effect NONE: not given */
+    fault_timed brownout, iwdg_expire;
     led_pattern want;
     const char *led_trace, *usart, *logfile, *trace_file;
     unsigned logmask;

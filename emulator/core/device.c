@@ -7,6 +7,7 @@ const char *reset_kind_name(reset_kind k)
 {
     switch (k) {
     case RESET_POWER_ON: return "power-on";
+    case RESET_BROWNOUT: return "brown-out";
     case RESET_PIN: return "pin";
     case RESET_SOFTWARE: return "software";
     case RESET_IWDG: return "iwdg";

@@ -21,9 +21,12 @@ struct machine;
 
 /* How the chip was reset. A power-on clears everything; the others are
  * "system resets": they keep the backup domain (RTC, backup registers,
- * backup SRAM) and accumulate RCC reset flags. */
+ * backup SRAM) and accumulate RCC reset flags. A brown-out is a power
+ * reset whose supply dip stayed above what RAM and the backup domain need:
+ * they keep their content, the reset flags start again. */
 typedef enum {
     RESET_POWER_ON,
+    RESET_BROWNOUT, /* the supply fell below the brown-out threshold */
     RESET_PIN,      /* NRST: the RESET button */
     RESET_SOFTWARE, /* AIRCR.SYSRESETREQ */
     RESET_IWDG,

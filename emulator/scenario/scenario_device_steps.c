@@ -19,8 +19,8 @@ static const char *tstr(uint64_t ps, char *b, size_t n)
 
 /* ---- reset, power-cycle ------------------------------------------------------ */
 
-static const char *const reset_names[] = {"pin", "software", "watchdog", NULL};
-static const reset_kind reset_kinds[] = {RESET_PIN, RESET_SOFTWARE, RESET_IWDG};
+static const char *const reset_names[] = {"pin", "software", "watchdog", "brown-out", NULL};
+static const reset_kind reset_kinds[] = {RESET_PIN, RESET_SOFTWARE, RESET_IWDG, RESET_BROWNOUT};
 
 static bool parse_reset(scn_args *a, scn_step *st)
 {
@@ -42,7 +42,9 @@ const scn_step_type scn_step_reset = {
     .keys = "kind",
     .main_key = "kind",
     .summary = "reset the chip: kind pin (the RESET button, default), software "
-               "(SYSRESETREQ) or watchdog; the backup domain survives",
+               "(SYSRESETREQ), watchdog, or brown-out (the supply dips below the "
+               "brown-out threshold: a power reset, RCC_CSR BORRSTF without PORRSTF, RAM "
+               "kept); the backup domain survives",
     .parse = parse_reset,
     .run = run_reset,
 };

@@ -3,7 +3,8 @@
  * would, and comes back at once (a power-on reset, as after unplugging a
  * Photon; the timeline shows "reset (power-on)"); a flash operation that
  * never completes. Both arm and return: the steps after them (a dfu
- * download, waiting for the LED) run into the fault. */
+ * download, waiting for the LED) run into the fault. The IWDG starved:
+ * its count runs out now, or when the firmware next starts it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,33 @@ const scn_step_type scn_step_power_loss = {
                "domain lost)",
     .parse = parse_power_loss,
     .run = run_fault,
+};
+
+static bool parse_iwdg_expire(scn_args *a, scn_step *st)
+{
+    uint64_t *times = scn_alloc(a, sizeof(*times));
+    *times = 1;
+    st->data = times;
+    return scn_arg_u64(a, "times", false, 1, 1000, times);
+}
+
+static scn_status run_iwdg_expire(scn *s, scn_step *st)
+{
+    uint64_t times = *(uint64_t *)st->data;
+    scn_event(s, "%s", fault_now(scn_session(s), FAULT_IWDG_EXPIRE, (uint32_t)times));
+    return SCN_PASS;
+}
+
+const scn_step_type scn_step_iwdg_expire = {
+    .name = "iwdg-expire",
+    .keys = "times",
+    .main_key = "times",
+    .summary = "starve the independent watchdog: its count runs out now if it runs "
+               "(a watchdog reset, RCC_CSR IWDGRSTF), else the moment the firmware starts "
+               "it (the Photon's bootloader does for 5 s after an update); `times` (default "
+               "1): so many expiries, each further one at the firmware's next start of it",
+    .parse = parse_iwdg_expire,
+    .run = run_iwdg_expire,
 };
 
 const scn_step_type scn_step_stuck_flash = {

@@ -27,7 +27,7 @@ extern const scn_step_type scn_step_wifi_ap, scn_step_wifi, scn_step_expect_led_
 /* scenario_net_steps.c */
 extern const scn_step_type scn_step_network;
 /* scenario_fault_steps.c */
-extern const scn_step_type scn_step_power_loss, scn_step_stuck_flash;
+extern const scn_step_type scn_step_power_loss, scn_step_stuck_flash, scn_step_iwdg_expire;
 /* scenario_serial_ports.c */
 void scn_attach_serial(scn *s);
 void scn_attach_cloud(scn *s);
@@ -42,6 +42,7 @@ const scn_step_type *const scenario_step_types[] = {
     &scn_step_set_pin,
     &scn_step_power_loss,
     &scn_step_stuck_flash,
+    &scn_step_iwdg_expire,
     /* time and the LED */
     &scn_step_wait,
     &scn_step_wait_led,

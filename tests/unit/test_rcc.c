@@ -71,6 +71,21 @@ static void reset_flags_accumulate_until_rmvf(void **state)
     assert_int_equal(th_rd(m, R(0x74)) & 0xFE000000u, BIT(29) | BIT(26));
 }
 
+/* A brown-out is a power reset: the flags start again with BORRSTF (and
+ * PINRSTF, the reset pulse on NRST), not PORRSTF; the backup domain, on
+ * VBAT, keeps its content. */
+static void brownout_resets_the_flags_keeps_the_backup_domain(void **state)
+{
+    (void)state;
+    th_wr(m, PWR_BASE, PWR_CR_DBP);
+    th_wr(m, R(0x70), 1 | (1u << 8) | BIT(15)); /* LSEON, RTCSEL LSE, RTCEN */
+    rcc.dev.reset(&rcc.dev, RESET_SOFTWARE);
+    assert_int_equal(th_rd(m, R(0x74)) & 0xFE000000u, BIT(28) | BIT(27) | BIT(26) | BIT(25));
+    rcc.dev.reset(&rcc.dev, RESET_BROWNOUT);
+    assert_int_equal(th_rd(m, R(0x74)) & 0xFE000000u, BIT(26) | BIT(25)); /* PIN, BOR */
+    assert_true(th_rd(m, R(0x70)) & BIT(15));
+}
+
 static void backup_domain_needs_dbp_and_survives_system_reset(void **state)
 {
     (void)state;
@@ -93,6 +108,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(photon_clock_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(reset_flags_accumulate_until_rmvf, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_domain_needs_dbp_and_survives_system_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(brownout_resets_the_flags_keeps_the_backup_domain, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,30 @@ static void iwdg_resets_unless_reloaded(void **state)
     assert_int_equal(m->reset_why, RESET_IWDG);
 }
 
+/* Starvation: a forced expiry resets at once when the IWDG runs; armed
+ * while it does not, it fires the moment the firmware starts it, across a
+ * reset in between, and only once. */
+static void iwdg_forced_expiry(void **state)
+{
+    (void)state;
+    assert_false(iwdg_force_expire(&iwdg, 1)); /* not running: armed */
+    th_advance(m, 10 * PS_PER_S);
+    assert_false(m->reset_flag);
+    iwdg.dev.reset(&iwdg.dev, RESET_SOFTWARE);
+    th_wr(m, IWDG_BASE, 0xCCCC);
+    th_advance(m, PS_PER_US);
+    assert_true(m->reset_flag);
+    assert_int_equal(m->reset_why, RESET_IWDG);
+    m->reset_flag = false;
+    iwdg.dev.reset(&iwdg.dev, RESET_IWDG);
+    th_wr(m, IWDG_BASE, 0xCCCC); /* the next start runs its whole count (512 ms) */
+    th_advance(m, 500 * PS_PER_MS);
+    assert_false(m->reset_flag);
+    assert_true(iwdg_force_expire(&iwdg, 1)); /* running: now */
+    th_advance(m, PS_PER_US);
+    assert_true(m->reset_flag);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +138,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(calendar_init_and_ticking, setup, teardown),
         cmocka_unit_test_setup_teardown(rsf_is_set_two_rtc_clocks_after_clearing, setup, teardown),
         cmocka_unit_test_setup_teardown(iwdg_resets_unless_reloaded, setup, teardown),
+        cmocka_unit_test_setup_teardown(iwdg_forced_expiry, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
