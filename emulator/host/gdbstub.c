@@ -23,6 +23,8 @@
 
 void gs_set_halted(gdbstub *g, bool h)
 {
+    if (!h)
+        gs_apply_flush(g);
     g->halted = h;
     if (g->r)
         g->r->halted = h;

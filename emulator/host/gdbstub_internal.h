@@ -92,6 +92,14 @@ struct gdbstub {
     int nwps;
     uc_hook h_wcode; /* per-instruction hook while watchpoints exist */
     bool wcode_on;
+    /* Translated code to drop before the core runs again: a range for a
+     * breakpoint goes at once (uc_ctl_remove_cache, cheap); a hook that
+     * covers all code (a watchpoint's, a step's) needs the whole cache
+     * dropped, which costs up to seconds on 2.0.1: it waits until the core
+     * resumes, once for all the packets before it, so no packet's reply
+     * waits for it. Counted for the tests. */
+    bool flush_pending;
+    uint64_t whole_flushes, range_flushes;
 
     bool stepping;
     uc_hook h_step;
@@ -110,7 +118,10 @@ struct gdbstub {
 };
 
 /* gdbstub.c */
+/* Halt or let go of the core; letting go drops the translated code that
+ * the hooks added or removed since need retranslated. */
 void gs_set_halted(gdbstub *g, bool h);
+void gs_apply_flush(gdbstub *g);
 void gs_info(gdbstub *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bus_ram *gs_flash_at(machine *m, uint32_t addr, uint32_t len);
 uint32_t gs_count_insns(machine *m, uint32_t from, uint32_t to);

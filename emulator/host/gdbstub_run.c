@@ -113,16 +113,30 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size
 
 /* Hooks are compiled into translated code: code translated before a hook
  * was added does not call it, and code translated while it existed still
- * pays for it. Retranslate what a hook covers when it comes and goes. */
+ * pays for it. Retranslate what a hook covers when it comes and goes: a
+ * range at once, all of it before the core next runs (gdbstub_internal.h). */
 static void retranslate(gdbstub *g, uint64_t begin, uint64_t end)
 {
-    if (begin > end) /* unbounded */
-        /* Drop all translated code. Spelled out: uc_ctl_flush_tlb() means
-         * this in 2.0.1 but flushes the TLB from 2.1 on (uc_ctl_flush_tb);
-         * the control code is the same in both. */
-        uc_ctl(g->m->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
-    else
+    if (begin > end) { /* unbounded */
+        g->flush_pending = true;
+        if (!g->halted) /* the core runs: no later moment */
+            gs_apply_flush(g);
+    } else {
         uc_ctl_remove_cache(g->m->uc, begin, end + 1);
+        g->range_flushes++;
+    }
+}
+
+void gs_apply_flush(gdbstub *g)
+{
+    if (!g->flush_pending)
+        return;
+    g->flush_pending = false;
+    g->whole_flushes++;
+    /* Drop all translated code. Spelled out: uc_ctl_flush_tlb() means
+     * this in 2.0.1 but flushes the TLB from 2.1 on (uc_ctl_flush_tb);
+     * the control code is the same in both. */
+    uc_ctl(g->m->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 }
 
 static bool add_code_hook(gdbstub *g, uc_hook *h, void *fn, uint64_t begin, uint64_t end)
@@ -269,6 +283,7 @@ void gs_drop_temp_hooks(gdbstub *g)
 void gs_halt(gdbstub *g, stop_kind k)
 {
     machine *m = g->m;
+    gs_set_halted(g, true); /* first: what the hooks leave waits for the resume */
     gs_drop_temp_hooks(g);
     g->credit = 0;
     if (g->hit && g->hook_stop) {
@@ -286,7 +301,6 @@ void gs_halt(gdbstub *g, stop_kind k)
     g->wp_pending = false;
     g->stop = k;
     g->running = false;
-    gs_set_halted(g, true);
 }
 
 void gs_resume(gdbstub *g, bool step)

@@ -8,6 +8,7 @@
 
 #include "gdbproto.h"
 #include "gdbstub.h"
+#include "gdbstub_internal.h"
 
 static char out[1 << 20];
 static size_t outlen;
@@ -423,6 +424,37 @@ static void watchpoints_stop_after_the_access(void **state)
     assert_string_equal(cmd(f->g, "Z2,20000000,0"), "E0c");
 }
 
+/* A breakpoint retranslates its own instruction only; the hooks that cover
+ * all code (watchpoints, a step) drop the translated code once, when the
+ * core resumes, however many packets came before: no packet's answer waits
+ * for a whole flush (seconds on Unicorn 2.0.1). */
+static void the_translated_code_is_dropped_only_where_needed(void **state)
+{
+    fixture *f = *state;
+    machine *m = f->m;
+    gdbstub *g = f->g;
+    uint64_t whole = g->whole_flushes, ranges = g->range_flushes;
+    assert_string_equal(cmd(g, "Z0,8000008,2"), "OK");
+    assert_string_equal(cmd(g, "z0,8000008,2"), "OK");
+    assert_int_equal(g->range_flushes, ranges + 2);
+    assert_int_equal(g->whole_flushes, whole);
+    assert_string_equal(cmd(g, "Z2,20000000,4"), "OK");
+    assert_string_equal(cmd(g, "Z3,20000010,4"), "OK");
+    assert_string_equal(cmd(g, "z3,20000010,4"), "OK");
+    assert_int_equal(g->whole_flushes, whole); /* not yet */
+    assert_null(cmd(g, "c"));
+    assert_int_equal(g->whole_flushes, whole + 1); /* once for the three */
+    const char *r = run(m, g);
+    assert_non_null(r);
+    assert_non_null(strstr(r, "watch:20000000;"));
+    /* a step adds and drops its hook: one flush per resume */
+    whole = g->whole_flushes;
+    assert_string_equal(cmd(g, "z2,20000000,4"), "OK");
+    assert_null(cmd(g, "s"));
+    assert_non_null(run(m, g));
+    assert_int_equal(g->whole_flushes, whole + 1);
+}
+
 static void monitor_commands(void **state)
 {
     fixture *f = *state;
@@ -548,6 +580,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(stepping_enters_a_pending_exception, setup, teardown),
         cmocka_unit_test_setup_teardown(watchpoints_stop_after_the_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_translated_code_is_dropped_only_where_needed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(monitor_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(detach_lets_it_run, setup, teardown),
