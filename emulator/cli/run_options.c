@@ -401,22 +401,23 @@ static int option(int c, run_opts *o, int argc, char **argv, bool *ok)
     case OPT_TRACE_FILE: o->trace_file = optarg; break;
     case OPT_POWER_LOSS:
     case OPT_STUCK_FLASH:
-        if (fault_parse(optarg, c == OPT_POWER_LOSS ? FLASH_FAULT_POWER : FLASH_FAULT_STUCK,
-                        c == OPT_POWER_LOSS ? &o->power_loss : &o->stuck, err,
-                        sizeof(err))) {
-            fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
-            return EXIT_USAGE;
-        }
-        break;
     case OPT_BROWNOUT:
-    case OPT_IWDG_EXPIRE:
-        if (fault_timed_parse(optarg, c == OPT_BROWNOUT ? FAULT_BROWNOUT : FAULT_IWDG_EXPIRE,
-                              c == OPT_BROWNOUT ? &o->brownout : &o->iwdg_expire, err,
-                              sizeof(err))) {
+    case OPT_IWDG_EXPIRE: {
+        bool flash = c == OPT_POWER_LOSS || c == OPT_STUCK_FLASH;
+        int rc = flash ? fault_parse(optarg,
+                                     c == OPT_POWER_LOSS ? FLASH_FAULT_POWER : FLASH_FAULT_STUCK,
+                                     c == OPT_POWER_LOSS ? &o->power_loss : &o->stuck, err,
+                                     sizeof(err))
+                       : fault_timed_parse(optarg,
+                                           c == OPT_BROWNOUT ? FAULT_BROWNOUT : FAULT_IWDG_EXPIRE,
+                                           c == OPT_BROWNOUT ? &o->brownout : &o->iwdg_expire,
+                                           err, sizeof(err));
+        if (rc) {
             fprintf(stderr, "photon-sim run: --%s: %s\n", opt_name(c), err);
             return EXIT_USAGE;
         }
         break;
+    }
     default: run_usage(stderr); return EXIT_USAGE;
     }
     return -1;
