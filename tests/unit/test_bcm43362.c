@@ -223,6 +223,49 @@ static void firmware_starts_from_image_and_nvram(void **state)
     assert_int_equal(cmd52(0, 1, 0x1000E, 0) & 0x80, 0);
 }
 
+/* The module's OTP MAC wins over the NVRAM's; an OTP of zeros leaves the
+ * NVRAM's. */
+static uint8_t otp[6];
+static int otp_asked;
+
+static void otp_mac(void *ctx, uint8_t mac[6])
+{
+    assert_ptr_equal(ctx, &otp);
+    memcpy(mac, otp, 6);
+    otp_asked++;
+}
+
+static void boot_firmware(const char *nvram, size_t n)
+{
+    bcm43362_set_power(&chip, false);
+    bcm43362_set_power(&chip, true);
+    enumerate();
+    cmd52(1, 1, 0x1000E, 0x28);
+    download_n(nvram, n);
+    wrapper_reset(0x18103000);
+    th_advance(m, 30 * PS_PER_MS);
+    assert_int_equal(cmd52(0, 0, 0x03, 0) & 0x06, 0x06); /* F2 ready */
+}
+
+static void the_modules_otp_mac_replaces_the_nvrams(void **state)
+{
+    (void)state;
+    static const char nv[] = "macaddr=02:0A:F7:e0:ae:ce\0";
+    const uint8_t own[6] = {0x02, 0x27, 0x0D, 0xAA, 0x57, 0x08};
+    const uint8_t placeholder[6] = {0x02, 0x0A, 0xF7, 0xE0, 0xAE, 0xCE};
+    bcm43362_set_otp_mac(&chip, otp_mac, &otp);
+    memcpy(otp, own, 6);
+    boot_firmware(nv, sizeof(nv));
+    assert_int_equal(otp_asked, 1);
+    assert_memory_equal(bcm43362_mac(&chip), own, 6);
+    memset(otp, 0, 6); /* a module never programmed */
+    boot_firmware(nv, sizeof(nv));
+    assert_memory_equal(bcm43362_mac(&chip), placeholder, 6);
+    memcpy(otp, own, 6); /* no macaddr= in the NVRAM: the OTP's still */
+    boot_firmware("boardtype=0x0636\0", sizeof("boardtype=0x0636\0"));
+    assert_memory_equal(bcm43362_mac(&chip), own, 6);
+}
+
 /* ---- SDPCM ---------------------------------------------------------------- */
 
 static uint8_t host_seq;
@@ -486,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cards_without_power_do_not_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(backplane_window_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(firmware_starts_from_image_and_nvram, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_modules_otp_mac_replaces_the_nvrams, setup, teardown),
         cmocka_unit_test_setup_teardown(ioctl_replies_with_credit_and_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(scans_report_the_access_points, setup, teardown),
         cmocka_unit_test_setup_teardown(joins_succeed_or_fail_as_the_firmware_expects, setup,
