@@ -464,6 +464,63 @@ static void joins_succeed_or_fail_as_the_firmware_expects(void **state)
     assert_false(bcm43362_netdev(&chip, 0)->link_up);
 }
 
+/* The reason of the WLC_E_PRUNE among the frames waiting, or 0. */
+static uint32_t prune_reason(void)
+{
+    uint8_t f[1600];
+    uint32_t reason = 0;
+    while (read_frame(f)) {
+        const uint8_t *msg = f + f[7] + 4 + 14 + 10;
+        if ((f[5] & 0x0F) == 1 && be32(msg + 4) == 23)
+            reason = be32(msg + 12);
+    }
+    return reason;
+}
+
+/* Broadcom's join filter: a WPA2 network with a TKIP-only host or WPA auth
+ * pruned; an open network joined with encryption on but no WPA mode (the
+ * console's "open + AES"), not with a WPA mode. */
+static void the_join_filter_prunes_as_broadcom_does(void **state)
+{
+    (void)state;
+    radio_ap ap;
+    char err[128], ssid[33];
+    radio_parse_ap("ssid=Home,password=secret123", &ap, err, sizeof(err));
+    radio_set_ap(&air, &ap, err, sizeof(err));
+    radio_parse_ap("ssid=Cafe,security=open", &ap, err, sizeof(err));
+    radio_set_ap(&air, &ap, err, sizeof(err));
+    boot();
+    ioctl(2, true, NULL, 0);
+    static const struct {
+        const char *ssid;
+        uint32_t wsec, wpa, prune; /* 0: joined */
+    } cases[] = {
+        {"Home", 2, 0x80, 1},   /* TKIP against CCMP: encryption mismatch */
+        {"Home", 4, 0x04, 8},   /* WPA auth, the AP has RSN only */
+        {"Home", 6, 0x80, 0},   /* AES+TKIP: AES in common */
+        {"Cafe", 4, 0x80, 8},   /* WPA2 auth on an open AP: no RSN element */
+        {"Cafe", 4, 0x00, 0},   /* open + AES, no WPA mode: joined */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        set_u32(52, 0); /* WLC_DISASSOC */
+        th_advance(m, PS_PER_S);
+        prune_reason();
+        set_u32(134, cases[i].wsec);
+        set_u32(165, cases[i].wpa);
+        pmk("secret123");
+        set_ssid(cases[i].ssid);
+        th_advance(m, PS_PER_S);
+        assert_int_equal(prune_reason(), cases[i].prune);
+        if (cases[i].prune) {
+            assert_false(bcm43362_associated(&chip, ssid));
+        } else {
+            assert_true(bcm43362_associated(&chip, ssid));
+            assert_string_equal(ssid, cases[i].ssid);
+            assert_true(chip.sta.key_ok); /* frames pass (an open one: unencrypted) */
+        }
+    }
+}
+
 /* a network behind an interface: the netdev's backend */
 static uint8_t out_frame[64];
 static int out_frames, link_up;
@@ -534,6 +591,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(scans_report_the_access_points, setup, teardown),
         cmocka_unit_test_setup_teardown(joins_succeed_or_fail_as_the_firmware_expects, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(the_join_filter_prunes_as_broadcom_does, setup, teardown),
         cmocka_unit_test_setup_teardown(soft_ap_and_data_channel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
