@@ -139,6 +139,21 @@ uint8_t *photon_flash(photon *p)
     return stm32f205_flash(p->m);
 }
 
+/* The P0 module's factory-programmed MAC (the Wi-Fi chip's OTP): every
+ * Photon has its own. Here a locally administered unicast address, 02 and
+ * five bytes of a hash (FNV-1a) of the device's unique ID, so that each
+ * device keeps its own across runs and two devices on one network differ. */
+static void module_mac(void *ctx, uint8_t mac[6])
+{
+    const uint8_t *u = photon_uid(ctx);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int i = 0; i < 12; i++)
+        h = (h ^ u[i]) * 0x100000001b3ull;
+    mac[0] = 0x02;
+    for (int i = 1; i < 6; i++)
+        mac[i] = (uint8_t)(h >> (8 * (i - 1)));
+}
+
 photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
 {
     photon *p = calloc(1, sizeof(*p));
@@ -164,6 +179,7 @@ photon *photon_new(const photon_config *cfg, char *err, size_t errlen)
         photon_free(p);
         return NULL;
     }
+    bcm43362_set_otp_mac(&p->wifi, module_mac, p);
     int e = 0;
     for (size_t i = 0; i < ARRAY_SIZE(board_pins) && !e; i++) {
         int n;

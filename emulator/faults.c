@@ -64,6 +64,10 @@ void fault_watch(session *s)
 void fault_arm(session *s, const fault_spec *f)
 {
     machine *m = s->p->m;
+    if (f->n && f->effect == FLASH_FAULT_DISTURB) {
+        flash_disturb_at(&s->p->soc.flash, f->kind, f->n, f->addr, f->len, f->xor);
+        return;
+    }
     if (f->n) {
         flash_fault_at(&s->p->soc.flash, f->kind, f->n, f->effect);
         return;

@@ -1,7 +1,8 @@
 /* Fault injection on a device: the power fails at the nth flash program or
  * erase, or at a virtual time, leaving the flash as a real chip would (the
  * operation in flight torn, see flash_fault_at); or a flash operation never
- * completes. `run --power-loss/--stuck-flash` and the scenario steps
+ * completes; or, as the nth starts, cells elsewhere flip (a disturb: the
+ * scenario step corrupt-flash with `at`). `run --power-loss/--stuck-flash` and the scenario steps
  * `power-loss`/`stuck-flash` use it. After a power failure the session's
  * `power_lost` is set and the machine stops its slice; the world then ends
  * the run or powers the device on again (world.h). */
@@ -19,6 +20,8 @@ typedef struct fault_spec {
     flash_op_kind kind;        /* with n: which operations count */
     uint64_t n;                /* > 0: at the nth of them after arming */
     uint64_t after_ps;         /* n == 0: this long after arming (power only) */
+    uint32_t addr, len;        /* FLASH_FAULT_DISTURB: the bytes that flip */
+    uint8_t xor;
 } fault_spec;
 
 /* "program:N", "erase:N", "op:N" (any flash operation), or, for a power

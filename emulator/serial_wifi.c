@@ -115,6 +115,10 @@ static void prompts(serial_wifi *w)
         answer(w, c);
     } else if (strstr(w->out, "Security Cipher") && ends_with(w, ": ")) {
         answer(w, security_code(w) == 2 ? "2" : "1"); /* WPA: TKIP, WPA2: AES */
+        if (security_code(w) == 0) /* the console asks an open network's cipher too */
+            note(w, "'%s' is open, but the console wants a cipher: it stores open + AES, which "
+                    "Device OS's Wi-Fi driver does not join (the soft AP setup can give an open "
+                    "network)", c);
     } else if (strstr(w->out, "Security 0=unsecured") && ends_with(w, ": ")) {
         char n[2] = {(char)('0' + security_code(w)), 0};
         answer(w, n);

@@ -162,6 +162,32 @@ void flash_fault_at(stm32_flash *f, flash_op_kind kind, uint64_t n, flash_fault_
     f->fault.left = n ? n - 1 : 0;
 }
 
+void flash_disturb_at(stm32_flash *f, flash_op_kind kind, uint64_t n, uint32_t addr, uint32_t len,
+                      uint8_t xor)
+{
+    flash_fault_at(f, kind, n, FLASH_FAULT_DISTURB);
+    f->fault.addr = addr;
+    f->fault.len = len;
+    f->fault.xor = xor;
+}
+
+/* A disturb fault: the chosen cells flip (inside the array only). */
+static void disturb(stm32_flash *f)
+{
+    machine *m = f->dev.m;
+    uint32_t off = f->fault.addr - f->mem.base, len = f->fault.len;
+    if (f->fault.addr < f->mem.base || off >= f->mem.size)
+        return;
+    if (len > f->mem.size - off)
+        len = f->mem.size - off;
+    for (uint32_t i = 0; i < len; i++)
+        f->mem.mem[off + i] ^= f->fault.xor;
+    machine_code_changed(m, f->fault.addr, f->fault.addr + len);
+    log_msg(&m->log, LOG_FLASH,
+            "[%.3f ms] flash: injected disturb: %u byte(s) at 0x%08x flipped (xor 0x%02x)",
+            (double)machine_now(m) / PS_PER_MS, len, f->fault.addr, f->fault.xor);
+}
+
 /* The bytes of the erase in flight that are erased by now: its sector's
  * (or the whole flash's) first `fraction`, in whole words. */
 static void tear_erase(stm32_flash *f, double fraction)
@@ -216,6 +242,8 @@ static void start_op(stm32_flash *f, int op, uint64_t duration)
         lose_power(f);
         return;
     }
+    if (e == FLASH_FAULT_DISTURB)
+        disturb(f);
     f->op_started = machine_now(m);
     f->op_length = duration;
     f->stuck = e == FLASH_FAULT_STUCK;

@@ -24,6 +24,7 @@ typedef enum {
     FLASH_FAULT_NONE,
     FLASH_FAULT_POWER, /* the power fails during it: torn, see flash_power_fail */
     FLASH_FAULT_STUCK, /* it never completes: BSY stays set until a reset */
+    FLASH_FAULT_DISTURB, /* as it starts, other cells flip (disturb: see flash_disturb_at) */
 } flash_fault_effect;
 
 typedef struct stm32_flash {
@@ -44,6 +45,8 @@ typedef struct stm32_flash {
         flash_fault_effect effect;
         flash_op_kind kind;
         uint64_t left; /* operations of `kind` before the chosen one */
+        uint32_t addr, len; /* FLASH_FAULT_DISTURB: the cells that flip */
+        uint8_t xor;
     } fault;
     uint64_t op_started, op_length; /* the operation in flight, for a torn erase */
     bool stuck;      /* the operation in flight never completes */
@@ -63,6 +66,12 @@ bool flash_cpu_store(void *ctx, uint32_t addr, unsigned size, uint32_t value);
  * from its start to the point reached (half of it when the fault is "the
  * nth erase"), then power_fail goes high. */
 void flash_fault_at(stm32_flash *f, flash_op_kind kind, uint64_t n, flash_fault_effect effect);
+/* Fault injection: as the `n`th program or erase from now (of `kind`)
+ * starts, `len` bytes at flash address `addr` are XORed with `xor` (cells
+ * elsewhere in the array lose or gain charge: a program/erase disturb);
+ * the operation itself completes as usual. */
+void flash_disturb_at(stm32_flash *f, flash_op_kind kind, uint64_t n, uint32_t addr, uint32_t len,
+                      uint8_t xor);
 /* The power fails now (a virtual time): an erase in flight is torn at the
  * fraction of its duration that has passed. Raises power_fail. */
 void flash_power_fail(stm32_flash *f);

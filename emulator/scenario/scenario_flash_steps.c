@@ -1,5 +1,5 @@
-/* Scenario steps on the flash: expect-flash, write-flash, corrupt-flash,
- * expect-module. Each step is a scn_step_type (scenario.h); they are
+/* Scenario steps on the flash: expect-flash, write-flash, corrupt-flash
+ * (now, or armed at a later flash operation: faults.h), expect-module. Each step is a scn_step_type (scenario.h); they are
  * listed in scenario_steps.c. */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "images.h"
 #include "util.h"
 #include "module.h"
@@ -228,6 +229,8 @@ const scn_step_type scn_step_write_flash = {
 typedef struct corrupt_args {
     uint32_t addr;
     uint64_t len, xor;
+    const char *at;    /* later: as this flash operation starts */
+    fault_spec when;
 } corrupt_args;
 
 static bool parse_corrupt_flash(scn_args *a, scn_step *st)
@@ -238,11 +241,17 @@ static bool parse_corrupt_flash(scn_args *a, scn_step *st)
     c->xor = 0xFF;
     if (!scn_arg_address(a, "address", true, &c->addr) ||
         !scn_arg_u64(a, "length", false, 1, STM32F205_FLASH_SIZE, &c->len) ||
-        !scn_arg_u64(a, "xor", false, 1, 255, &c->xor))
+        !scn_arg_u64(a, "xor", false, 1, 255, &c->xor) || !scn_arg_str(a, "at", false, &c->at))
         return false;
     if (!in_flash(c->addr, c->len))
         return scn_arg_error(a, scn_arg_line(a, "address"),
                              "0x%08x..+%" PRIu64 " is not inside the flash", c->addr, c->len);
+    char err[256];
+    if (c->at && fault_parse(c->at, FLASH_FAULT_DISTURB, &c->when, err, sizeof(err)))
+        return scn_arg_error(a, scn_arg_line(a, "at"), "%s", err);
+    c->when.addr = c->addr;
+    c->when.len = (uint32_t)c->len;
+    c->when.xor = (uint8_t)c->xor;
     return true;
 }
 
@@ -250,6 +259,12 @@ static scn_status run_corrupt_flash(scn *s, scn_step *st)
 {
     corrupt_args *c = st->data;
     machine *m = scn_machine(s);
+    if (c->at) { /* armed: the steps after it run into it */
+        fault_arm(scn_session(s), &c->when);
+        scn_event(s, "flash: %" PRIu64 " byte%s at 0x%08x will flip at the %s", c->len,
+                  c->len == 1 ? "" : "s", c->addr, c->at);
+        return SCN_PASS;
+    }
     for (uint64_t i = 0; i < c->len; i++)
         stm32f205_flash(m)[c->addr - STM32F205_FLASH_BASE + i] ^= (uint8_t)c->xor;
     machine_code_changed(m, c->addr, c->addr + (uint32_t)c->len);
@@ -260,9 +275,10 @@ static scn_status run_corrupt_flash(scn *s, scn_step *st)
 
 const scn_step_type scn_step_corrupt_flash = {
     .name = "corrupt-flash",
-    .keys = "address length xor",
+    .keys = "address length xor at",
     .summary = "flip bits in flash: `length` bytes (default 1) at `address` XORed with "
-               "`xor` (default 0xFF), e.g. address: system-part1+0x184",
+               "`xor` (default 0xFF), e.g. address: system-part1+0x184; now, or with `at` "
+               "as the program:N, erase:N or op:N from now starts (a disturb)",
     .parse = parse_corrupt_flash,
     .run = run_corrupt_flash,
 };

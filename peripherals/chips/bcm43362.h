@@ -58,6 +58,9 @@ typedef struct bcm_setting {
     uint8_t val[64];
 } bcm_setting;
 
+/* Gives the MAC address programmed into the module's OTP at the factory. */
+typedef void (*bcm43362_otp_mac_fn)(void *ctx, uint8_t mac[6]);
+
 typedef struct bcm43362 {
     struct machine *m;
     radio *air;
@@ -88,6 +91,8 @@ typedef struct bcm43362 {
     clock_event fw_ev;
     uint8_t mac[6];
     char nvram_boardtype[16];
+    bcm43362_otp_mac_fn otp_mac; /* the module's own MAC, or NULL */
+    void *otp_ctx;
 
     /* SDPCM (bcm43362_sdpcm.c) */
     uint8_t txf[BCM_MAX_FRAME]; /* the host's frame being written */
@@ -160,8 +165,13 @@ extern const sdio_card_ops bcm43362_card_ops;
  * the station is associated (with keys installed), or while the soft AP is
  * up; frames cross only then. */
 netdev *bcm43362_netdev(bcm43362 *c, int ifidx);
-/* The MAC address the firmware gave the chip (from the NVRAM it
- * downloaded); all zero before. */
+/* The module's own MAC address, in the chip's OTP: asked for each time the
+ * chip's firmware starts, it is used in place of the NVRAM's macaddr= (a
+ * placeholder, the same in every Device OS image), as on a module
+ * programmed at the factory. Without it (or all zeros) the NVRAM's is. */
+void bcm43362_set_otp_mac(bcm43362 *c, bcm43362_otp_mac_fn fn, void *ctx);
+/* The chip's MAC address since its firmware started (the OTP's, else the
+ * NVRAM's); all zero before. */
 const uint8_t *bcm43362_mac(const bcm43362 *c);
 /* Whether the station interface is associated, and with which SSID. */
 bool bcm43362_associated(const bcm43362 *c, char ssid[33]);

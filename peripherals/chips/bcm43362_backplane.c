@@ -10,8 +10,9 @@
  * Releasing the ARM core from reset starts the downloaded firmware: if RAM
  * holds an image (a vector table) and an NVRAM block with its length token
  * in the last word, the chip comes up BCM_FW_BOOT_PS later (HT clock, F2
- * ready) with the MAC address of the NVRAM's macaddr=; otherwise it never
- * does (the host's wait for HT times out), as with a broken download. */
+ * ready) with the MAC address of the module's OTP (bcm43362_set_otp_mac),
+ * or without one the NVRAM's macaddr=; otherwise it never does (the host's
+ * wait for HT times out), as with a broken download. */
 #include "bcm43362_internal.h"
 
 #include <stdio.h>
@@ -127,8 +128,16 @@ static bool read_nvram(bcm43362 *c)
         }
         i += (uint32_t)n + 1;
     }
-    if (!mac)
+    static const uint8_t none[6];
+    uint8_t otp[6] = {0};
+    if (c->otp_mac)
+        c->otp_mac(c->otp_ctx, otp);
+    if (memcmp(otp, none, 6)) {
+        memcpy(c->mac, otp, 6); /* the module's own, not the image's placeholder */
+        bcm_log(c, LOG_WIFI, "the MAC from the module's OTP%s", mac ? " (not the NVRAM's macaddr=)" : "");
+    } else if (!mac) {
         bcm_log(c, LOG_GUEST, "NVRAM has no macaddr=: the chip's MAC stays 00:00:00:00:00:00");
+    }
     return true;
 }
 
@@ -336,6 +345,12 @@ static void reg_on_in(void *opaque, int n, double level)
 line_sink bcm43362_reg_on_input(bcm43362 *c)
 {
     return line_sink_make(reg_on_in, c, 0);
+}
+
+void bcm43362_set_otp_mac(bcm43362 *c, bcm43362_otp_mac_fn fn, void *ctx)
+{
+    c->otp_mac = fn;
+    c->otp_ctx = ctx;
 }
 
 const uint8_t *bcm43362_mac(const bcm43362 *c)

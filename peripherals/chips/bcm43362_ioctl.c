@@ -357,8 +357,13 @@ void bcm_ioctl(bcm43362 *c, const uint8_t *cdc, const uint8_t *data, uint32_t da
         const char *n = ioctl_name(cmd);
         char num[16];
         snprintf(num, sizeof(num), "%u", cmd);
-        bcm_log(c, LOG_WIFI, "ioctl %s %s%s%s if%u len %u -> %d", set ? "SET" : "GET", n ? n : num,
-                *name ? " " : "", name, ifidx, set ? datalen : len, status);
+        /* a SET of one 32-bit value shows it (after the iovar name and bsscfg index) */
+        char val[24] = "";
+        uint32_t vo = *name ? (uint32_t)strlen(name) + 1 + (strncmp(name, "bsscfg:", 7) ? 0 : 4) : 0;
+        if (set && datalen == vo + 4)
+            snprintf(val, sizeof(val), " = 0x%x", rd32(data + vo));
+        bcm_log(c, LOG_WIFI, "ioctl %s %s%s%s if%u len %u%s -> %d", set ? "SET" : "GET", n ? n : num,
+                *name ? " " : "", name, ifidx, set ? datalen : len, val, status);
     }
     uint8_t hdr[CDC_HDR];
     wr32(hdr, cmd);

@@ -346,28 +346,34 @@ static const radio_ap *join_target(const bcm43362 *c)
     return ap;
 }
 
-/* 0 when the host's security settings can join `ap`, else the prune reason. */
+/* 0 when the host's security settings can join `ap`, else the prune
+ * reason, as Broadcom's join filter decides: an access point with privacy
+ * needs encryption on (wsec); with a WPA authentication mode and encryption
+ * both on, the access point must advertise that mode's element (WPA or RSN)
+ * with a cipher the encryption allows (the model's: WPA TKIP, WPA2 CCMP).
+ * With no WPA mode, encryption on does not keep the chip from an open
+ * access point: the listening-mode console stores an open network found in
+ * a scan as open + AES (its cipher prompt has no "none"), and a module joins
+ * it. */
 static uint32_t security_mismatch(const bcm43362 *c, const radio_ap *ap)
 {
     uint32_t wsec = bcm_setting_u32(c, WLC_SET_WSEC, NULL, 0, 0) & 7;
     uint32_t wpa = bcm_setting_u32(c, WLC_SET_WPA_AUTH, NULL, 0, 0);
-    switch (ap->security) {
-    case WIFI_OPEN: return wsec || (wpa & (WPA_AUTH_PSK | WPA2_AUTH_PSK)) ? PRUNE_ENCR_MISMATCH : 0;
-    case WIFI_WEP: return (wsec & WSEC_WEP) && !(wpa & (WPA_AUTH_PSK | WPA2_AUTH_PSK)) ? 0 : PRUNE_ENCR_MISMATCH;
-    case WIFI_WPA:
-        if (!(wsec & (WSEC_TKIP | WSEC_AES)))
-            return PRUNE_ENCR_MISMATCH;
-        return wpa & WPA_AUTH_PSK ? 0 : PRUNE_RSN_MISMATCH;
-    case WIFI_WPA2:
-        if (!(wsec & (WSEC_TKIP | WSEC_AES)))
-            return PRUNE_ENCR_MISMATCH;
-        return wpa & WPA2_AUTH_PSK ? 0 : PRUNE_RSN_MISMATCH;
-    }
-    return PRUNE_ENCR_MISMATCH;
+    if (ap->security != WIFI_OPEN && !wsec)
+        return PRUNE_ENCR_MISMATCH;
+    if (!wpa || !wsec)
+        return 0;
+    uint32_t mode = ap->security == WIFI_WPA ? WPA_AUTH_PSK
+                    : ap->security == WIFI_WPA2 ? WPA2_AUTH_PSK : 0;
+    if (!(wpa & mode))
+        return PRUNE_RSN_MISMATCH;
+    return wsec & (ap->security == WIFI_WPA ? WSEC_TKIP : WSEC_AES) ? 0 : PRUNE_ENCR_MISMATCH;
 }
 
 static bool key_matches(const bcm43362 *c, const radio_ap *ap)
 {
+    if (ap->security == WIFI_OPEN)
+        return true; /* nothing is encrypted, whatever the host set */
     size_t pl = strlen(ap->password);
     if (ap->security == WIFI_WEP) {
         /* the key the host installed (WLC_SET_KEY: index, len, data) */

@@ -223,6 +223,49 @@ static void firmware_starts_from_image_and_nvram(void **state)
     assert_int_equal(cmd52(0, 1, 0x1000E, 0) & 0x80, 0);
 }
 
+/* The module's OTP MAC wins over the NVRAM's; an OTP of zeros leaves the
+ * NVRAM's. */
+static uint8_t otp[6];
+static int otp_asked;
+
+static void otp_mac(void *ctx, uint8_t mac[6])
+{
+    assert_ptr_equal(ctx, &otp);
+    memcpy(mac, otp, 6);
+    otp_asked++;
+}
+
+static void boot_firmware(const char *nvram, size_t n)
+{
+    bcm43362_set_power(&chip, false);
+    bcm43362_set_power(&chip, true);
+    enumerate();
+    cmd52(1, 1, 0x1000E, 0x28);
+    download_n(nvram, n);
+    wrapper_reset(0x18103000);
+    th_advance(m, 30 * PS_PER_MS);
+    assert_int_equal(cmd52(0, 0, 0x03, 0) & 0x06, 0x06); /* F2 ready */
+}
+
+static void the_modules_otp_mac_replaces_the_nvrams(void **state)
+{
+    (void)state;
+    static const char nv[] = "macaddr=02:0A:F7:e0:ae:ce\0";
+    const uint8_t own[6] = {0x02, 0x27, 0x0D, 0xAA, 0x57, 0x08};
+    const uint8_t placeholder[6] = {0x02, 0x0A, 0xF7, 0xE0, 0xAE, 0xCE};
+    bcm43362_set_otp_mac(&chip, otp_mac, &otp);
+    memcpy(otp, own, 6);
+    boot_firmware(nv, sizeof(nv));
+    assert_int_equal(otp_asked, 1);
+    assert_memory_equal(bcm43362_mac(&chip), own, 6);
+    memset(otp, 0, 6); /* a module never programmed */
+    boot_firmware(nv, sizeof(nv));
+    assert_memory_equal(bcm43362_mac(&chip), placeholder, 6);
+    memcpy(otp, own, 6); /* no macaddr= in the NVRAM: the OTP's still */
+    boot_firmware("boardtype=0x0636\0", sizeof("boardtype=0x0636\0"));
+    assert_memory_equal(bcm43362_mac(&chip), own, 6);
+}
+
 /* ---- SDPCM ---------------------------------------------------------------- */
 
 static uint8_t host_seq;
@@ -421,6 +464,63 @@ static void joins_succeed_or_fail_as_the_firmware_expects(void **state)
     assert_false(bcm43362_netdev(&chip, 0)->link_up);
 }
 
+/* The reason of the WLC_E_PRUNE among the frames waiting, or 0. */
+static uint32_t prune_reason(void)
+{
+    uint8_t f[1600];
+    uint32_t reason = 0;
+    while (read_frame(f)) {
+        const uint8_t *msg = f + f[7] + 4 + 14 + 10;
+        if ((f[5] & 0x0F) == 1 && be32(msg + 4) == 23)
+            reason = be32(msg + 12);
+    }
+    return reason;
+}
+
+/* Broadcom's join filter: a WPA2 network with a TKIP-only host or WPA auth
+ * pruned; an open network joined with encryption on but no WPA mode (the
+ * console's "open + AES"), not with a WPA mode. */
+static void the_join_filter_prunes_as_broadcom_does(void **state)
+{
+    (void)state;
+    radio_ap ap;
+    char err[128], ssid[33];
+    radio_parse_ap("ssid=Home,password=secret123", &ap, err, sizeof(err));
+    radio_set_ap(&air, &ap, err, sizeof(err));
+    radio_parse_ap("ssid=Cafe,security=open", &ap, err, sizeof(err));
+    radio_set_ap(&air, &ap, err, sizeof(err));
+    boot();
+    ioctl(2, true, NULL, 0);
+    static const struct {
+        const char *ssid;
+        uint32_t wsec, wpa, prune; /* 0: joined */
+    } cases[] = {
+        {"Home", 2, 0x80, 1},   /* TKIP against CCMP: encryption mismatch */
+        {"Home", 4, 0x04, 8},   /* WPA auth, the AP has RSN only */
+        {"Home", 6, 0x80, 0},   /* AES+TKIP: AES in common */
+        {"Cafe", 4, 0x80, 8},   /* WPA2 auth on an open AP: no RSN element */
+        {"Cafe", 4, 0x00, 0},   /* open + AES, no WPA mode: joined */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        set_u32(52, 0); /* WLC_DISASSOC */
+        th_advance(m, PS_PER_S);
+        prune_reason();
+        set_u32(134, cases[i].wsec);
+        set_u32(165, cases[i].wpa);
+        pmk("secret123");
+        set_ssid(cases[i].ssid);
+        th_advance(m, PS_PER_S);
+        assert_int_equal(prune_reason(), cases[i].prune);
+        if (cases[i].prune) {
+            assert_false(bcm43362_associated(&chip, ssid));
+        } else {
+            assert_true(bcm43362_associated(&chip, ssid));
+            assert_string_equal(ssid, cases[i].ssid);
+            assert_true(chip.sta.key_ok); /* frames pass (an open one: unencrypted) */
+        }
+    }
+}
+
 /* a network behind an interface: the netdev's backend */
 static uint8_t out_frame[64];
 static int out_frames, link_up;
@@ -486,10 +586,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(cards_without_power_do_not_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(backplane_window_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(firmware_starts_from_image_and_nvram, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_modules_otp_mac_replaces_the_nvrams, setup, teardown),
         cmocka_unit_test_setup_teardown(ioctl_replies_with_credit_and_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(scans_report_the_access_points, setup, teardown),
         cmocka_unit_test_setup_teardown(joins_succeed_or_fail_as_the_firmware_expects, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(the_join_filter_prunes_as_broadcom_does, setup, teardown),
         cmocka_unit_test_setup_teardown(soft_ap_and_data_channel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

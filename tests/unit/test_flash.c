@@ -219,6 +219,28 @@ static void stuck_operation_never_completes(void **state)
     assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
 }
 
+/* A disturb: as the chosen erase starts, cells elsewhere flip; the erase
+ * itself completes as usual, and the one before it changes nothing. */
+static void disturb_flips_other_cells_as_the_chosen_operation_starts(void **state)
+{
+    (void)state;
+    uint8_t *fl = stm32f205_flash(m);
+    fl[0xC1000] = 0x5A;
+    flash_disturb_at(&f, FLASH_OP_ERASE, 2, 0x080C1000, 1, 0x04);
+    erase_sector(2);
+    th_advance(m, 2000 * PS_PER_MS);
+    assert_int_equal(fl[0xC1000], 0x5A);
+    erase_sector(3);
+    assert_int_equal(fl[0xC1000], 0x5E);
+    th_advance(m, 2000 * PS_PER_MS);
+    assert_int_equal(th_rd(m, SR) & SR_BSY, 0);
+    assert_int_equal(fl[0xC000], 0xFF);
+    assert_false(f.power_lost);
+    erase_sector(4); /* once only */
+    th_advance(m, 2000 * PS_PER_MS);
+    assert_int_equal(fl[0xC1000], 0x5E);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +255,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(power_loss_during_an_erase_leaves_it_partly_done, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(stuck_operation_never_completes, setup, teardown),
+        cmocka_unit_test_setup_teardown(disturb_flips_other_cells_as_the_chosen_operation_starts,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

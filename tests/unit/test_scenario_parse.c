@@ -171,7 +171,9 @@ static void test_values(void **st)
                           "  - set-pin: {pin: D3, level: up}\n"
                           "  - wait-pin: {pin: PE2, level: low}\n"
                           "  - wait-pin: {pin: pa13, level: low, timeout: 1s}\n"
-                          "  - expect-pin: {pin: wkp, level: float, for: 2s}\n");
+                          "  - expect-pin: {pin: wkp, level: float, for: 2s}\n"
+                          "  - corrupt-flash: {address: ota, at: 2s}\n"
+                          "  - corrupt-flash: {address: ota, at: \"erase:2\"}\n");
     assert_has(e, "t.yaml:2: expect-memory: address: bad address 'RTC_BKP20R'");
     assert_has(e, "t.yaml:3: expect-memory: address: bad address 'nowhere+4'");
     assert_has(e, "t.yaml:4: expect-memory: 0x20000002 is not aligned to 4 bytes");
@@ -192,6 +194,8 @@ static void test_values(void **st)
     assert_has(e, "t.yaml:19: set-pin: level: 'up' is not one of: high, low, float");
     assert_has(e, "t.yaml:20: wait-pin: no pin 'PE2'");
     assert_true(!strstr(e, "t.yaml:21:") && !strstr(e, "t.yaml:22:")); /* names in any case */
+    assert_has(e, "t.yaml:23: corrupt-flash: '2s' is not program:N, erase:N or op:N");
+    assert_true(!strstr(e, "t.yaml:24:"));
 }
 
 static void test_device(void **st)

@@ -396,6 +396,12 @@ void cloud_step(cloud *c, int timeout_ms)
     cloud_process(c);
 }
 
+void cloud_set_flash_probe(cloud *c, cloud_flash_probe_fn fn, void *ctx)
+{
+    c->probe = fn;
+    c->probe_ctx = ctx;
+}
+
 int cloud_listen(cloud *c, const char *prefix, const char *device, cloud_event_fn fn, void *ctx)
 {
     if (strlen(prefix ? prefix : "") >= sizeof(((listener *)0)->prefix))

@@ -57,4 +57,23 @@ void cloud_process(cloud *c);
 /* Wait up to timeout_ms (or the next timer) for work, then process. */
 void cloud_step(cloud *c, int timeout_ms);
 
+/* What a cloud that runs in its device's own process (cloud_link.h) can
+ * read of that device's flash after an OTA: the evidence for why the
+ * bootloader did not apply an update Device OS accepted (ota_evidence.c).
+ * A cloud on its own has none and says less. */
+#define CLOUD_DCT_SLOTS_OFFSET 2852 /* application DCT: 5 x 20-byte OTA slots */
+#define CLOUD_DCT_SLOT_SIZE 20
+#define CLOUD_DCT_SLOTS 5           /* slot 0 is the factory image's */
+typedef struct cloud_flash_view {
+    const uint8_t *flash;  /* the whole flash, read only */
+    uint32_t base, size;   /* its address and size */
+    uint32_t ota_area;     /* where the OTA scratch area starts */
+    bool dct_ok;           /* the DCT is set up: `slots` holds its OTA slots */
+    uint8_t slots[CLOUD_DCT_SLOTS * CLOUD_DCT_SLOT_SIZE];
+} cloud_flash_view;
+/* Fill `v` for the device `device_id`; false if that is not the probe's
+ * device. */
+typedef bool (*cloud_flash_probe_fn)(void *ctx, const char *device_id, cloud_flash_view *v);
+void cloud_set_flash_probe(cloud *c, cloud_flash_probe_fn fn, void *ctx);
+
 #endif

@@ -126,6 +126,8 @@ struct cloud {
     listener *listeners;
     int next_listener;
     api *api;
+    cloud_flash_probe_fn probe; /* the device's flash, in-process only */
+    void *probe_ctx;
 };
 
 /* cloud.c */

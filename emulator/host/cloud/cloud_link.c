@@ -28,6 +28,22 @@ void cloud_link_provision(cloud_link *l)
     }
 }
 
+/* The device's flash for the cloud's OTA verdict (cloud_set_flash_probe). */
+static bool probe(void *ctx, const char *device_id, cloud_flash_view *v)
+{
+    cloud_link *l = ctx;
+    char id[25];
+    const photon_area *ota = photon_area_named("ota");
+    if (!ota || strcmp(photon_device_id(l->p, id), device_id))
+        return false;
+    v->flash = photon_flash(l->p);
+    v->base = STM32F205_FLASH_BASE;
+    v->size = STM32F205_FLASH_SIZE;
+    v->ota_area = ota->lo;
+    v->dct_ok = !photon_dct_read(l->p, CLOUD_DCT_SLOTS_OFFSET, v->slots, sizeof(v->slots));
+    return true;
+}
+
 static void on_reset(void *ctx, reset_kind kind)
 {
     (void)kind;
@@ -63,6 +79,7 @@ int cloud_link_start(cloud_link *l, const cloud_options *o, photon *p, netenv *n
         return -1;
     }
     cloud_attach_runner(l->c, r);
+    cloud_set_flash_probe(l->c, probe, l);
     machine_add_reset_hook(p->m, on_reset, l);
     return 0;
 }

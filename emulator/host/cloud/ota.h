@@ -14,6 +14,8 @@ struct ota_track {
     int index, version, platform;
     size_t size;
     bool crc_ok;
+    uint8_t *file;        /* the bytes sent (size of them) */
+    uint32_t start, end;  /* where the file's header puts the module */
     char before_sha[65];  /* the module of that slot before the OTA */
     int before_version;
     unsigned gen;         /* the device's session generation at the end */
@@ -37,5 +39,15 @@ struct ota_track {
 void ota_verdict_update_done(ota_track *t, const uint8_t *payload, size_t len);
 /* The transfer ended without UpdateDone's answer: publish "failed". */
 void ota_verdict_failed(cloud *c, cdev *d, const char *why);
+
+/* ota_evidence.c: the module `t` sent was accepted by Device OS but is not
+ * what the device runs after its reset. From the device's flash as the
+ * bootloader left it (`v`), say why in `out`: the update still waits in
+ * its DCT slot (the bootloader never processed it), or the bootloader
+ * cleared the slot and which of its copy-time checks the module in the OTA
+ * area fails, or no slot was ever written. Returns 0, or -1 when `v` tells
+ * nothing (the DCT unreadable). */
+int ota_evidence_explain(const ota_track *t, const cloud_flash_view *v, uint16_t platform,
+                         char *out, size_t n);
 
 #endif

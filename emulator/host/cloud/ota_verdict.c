@@ -90,6 +90,11 @@ void cloud_flash(cloud *c, const char *id_or_name, const uint8_t *data, size_t l
     t->platform = mi.platform;
     t->size = len;
     t->crc_ok = mi.crc_ok;
+    t->start = mi.start;
+    t->end = mi.end;
+    t->file = malloc(len);
+    if (t->file)
+        memcpy(t->file, data, len);
     snprintf(t->module, sizeof(t->module), "%s.%u", module_func_name(mi.func), mi.index);
     t->before_version = -1;
     describe_system ds;
@@ -191,6 +196,18 @@ void ota_verdict_failed(cloud *c, cdev *d, const char *why)
     publish(c, d, "failed", msg, NULL, false);
 }
 
+/* Why the bootloader did not apply it, from the device's flash when the
+ * cloud can read it (cloud_set_flash_probe); -1 when it cannot. */
+static int bootloader_evidence(cloud *c, cdev *d, char *out, size_t n)
+{
+    ota_track *t = d->track;
+    cloud_flash_view v;
+    memset(&v, 0, sizeof(v));
+    if (!c->probe || !c->probe(c->probe_ctx, d->id, &v))
+        return -1;
+    return ota_evidence_explain(t, &v, (uint16_t)t->platform, out, n);
+}
+
 void ota_track_check(cloud *c, cdev *d, bool force)
 {
     ota_track *t = d->track;
@@ -208,7 +225,7 @@ void ota_track_check(cloud *c, cdev *d, bool force)
     if (describe_parse_system(s->system_json, &ds))
         return;
     const describe_module *m = describe_find(&ds, t->func, t->index);
-    char msg[600], checks[128], dep[48];
+    char msg[1000], checks[128], dep[48];
     if (!m) {
         snprintf(msg, sizeof(msg), "the device lists no %s module after its reset; the device says %s",
                  t->module, t->device_says);
@@ -222,12 +239,23 @@ void ota_track_check(cloud *c, cdev *d, bool force)
         applied = m->version == t->version && t->before_version != t->version;
     bool valid = m->vc < 0 || m->vc == m->vv;
     if (!applied) {
-        const char *why = t->device_refused
-            ? "the device refused the image at UpdateDone"
-            : "the device accepted the image, but the bootloader did not apply it (it refused the "
-              "module at copy time, or could not read the DCT, or the update was never written)";
-        snprintf(msg, sizeof(msg), "nothing applied: %s (device says %s); the old %s (version %d%s%.12s) still runs",
-                 why, t->device_says, t->module, m->version, m->hash[0] ? ", sha256 " : "", m->hash);
+        char why[720], ev[400];
+        if (t->device_refused)
+            snprintf(why, sizeof(why), "the device refused the image at UpdateDone (device says %s)",
+                     t->device_says);
+        else if (!bootloader_evidence(c, d, ev, sizeof(ev)))
+            snprintf(why, sizeof(why),
+                     "the device accepted the image (device says %s), but the bootloader did not "
+                     "apply it: %s",
+                     t->device_says, ev);
+        else
+            snprintf(why, sizeof(why),
+                     "the device accepted the image (device says %s), but the bootloader did not "
+                     "apply it (it refused the module at copy time, or could not read the DCT, or "
+                     "the update was never written)",
+                     t->device_says);
+        snprintf(msg, sizeof(msg), "nothing applied: %s; the old %s (version %d%s%.12s) still runs",
+                 why, t->module, m->version, m->hash[0] ? ", sha256 " : "", m->hash);
         if (!t->crc_ok)
             strncat(msg, "; the file's own CRC is wrong", sizeof(msg) - strlen(msg) - 1);
         publish(c, d, "not-applied", msg, m, safe_mode);
@@ -287,5 +315,6 @@ void ota_track_free(ota_track *t)
     if (!t)
         return;
     json_decref(t->update_done);
+    free(t->file);
     free(t);
 }
