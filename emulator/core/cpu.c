@@ -305,13 +305,18 @@ static icount_entry *icount_get(machine *m, uint32_t addr, uint32_t size)
     e->flags = 0;
     e->hits = 0;
     e->probe = 10;
+    e->idle_kind = 0;
+    e->stores = 1; /* unknown: as if */
     const uint8_t *p = bus_host_ptr(&m->bus, addr, size);
     unsigned n = 0;
     if (p) {
+        e->stores = 0;
         for (uint32_t i = 0; i < size; n++) {
             uint16_t hw = (uint16_t)(p[i] | p[i + 1] << 8);
             if ((hw & 0xFFE8) == 0xB660 || (hw & 0xFFF0) == 0xF380)
                 e->flags |= BLOCK_MASK_WRITE; /* CPSIE/CPSID, MSR */
+            if (idle_insn_stores(hw))
+                e->stores = 1;
             i += (hw >> 11) >= 0x1D ? 4 : 2;
         }
         if (size == 2 && p[0] == 0xFE && p[1] == 0xE7) /* b . */
@@ -466,6 +471,7 @@ static __attribute__((noinline)) void block_full(machine *m, uint32_t addr, uint
     if (e->flags & BLOCK_MASK_WRITE)
         c->mask_recheck = true; /* this block may unmask: look after it */
     c->insns += e->n;
+    c->store_blocks += e->stores;
     m->clock.cycles += e->n;
     if (e->flags & BLOCK_SELF_LOOP)
         machine_skip_to_next_event(m); /* `b .`: nothing changes until then */
@@ -496,6 +502,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
     dwt_notice(m);
     e->hits++;
     c->insns += e->n;
+    c->store_blocks += e->stores;
     m->clock.cycles += e->n;
     dwt_publish(m);
 }

@@ -22,6 +22,34 @@ static const int regs[IDLE_NREGS] = {
  * after each event (a SysTick every millisecond in FreeRTOS) two visits
  * prove it idle again instead of three plus the wait for a probe. */
 #define PROVEN 0
+#define SNAPSHOT_SKEW 64 /* bytes: see snapshot_ram() */
+
+/* Does the Thumb-2 instruction whose first halfword is `hw` write memory?
+ * The first halfword tells every ARMv7-M store encoding apart: STR, STRB,
+ * STRH (immediate, register, SP-relative), PUSH, STM, STMDB, STRD,
+ * STREX*, STC; an undefined encoding next to a store counts as one. */
+bool idle_insn_stores(uint16_t hw)
+{
+    if ((hw >> 11) >= 0x1D) { /* 32-bit */
+        if ((hw & 0xFE00) == 0xE800) /* load/store multiple, dual, exclusive */
+            return !(hw & 0x10);      /* L = 0 */
+        if ((hw & 0xFE10) == 0xF800)  /* store single data item */
+            return true;
+        return (hw & 0xEE10) == 0xEC00; /* STC (no coprocessor: faults) */
+    }
+    unsigned op7 = hw >> 9;
+    if (op7 == 0x28 || op7 == 0x29 || op7 == 0x2A) /* STR, STRH, STRB (register) */
+        return true;
+    switch (hw >> 11) {
+    case 0x0C: /* STR (immediate) */
+    case 0x0E: /* STRB (immediate) */
+    case 0x10: /* STRH (immediate) */
+    case 0x12: /* STR (SP-relative) */
+    case 0x18: /* STM */
+        return true;
+    }
+    return (hw & 0xFE00) == 0xB400; /* PUSH */
+}
 
 void idle_init(idle_state *s)
 {
@@ -30,8 +58,8 @@ void idle_init(idle_state *s)
 
 void idle_free(idle_state *s)
 {
-    free(s->ram);
-    s->ram = NULL;
+    free(s->ram_block);
+    s->ram_block = s->ram = NULL;
 }
 
 void idle_forget(idle_state *s)
@@ -54,12 +82,22 @@ static void take(machine *m, idle_state *s)
     s->io_effects = m->bus.io_effects;
     s->events = m->clock.events_run;
     s->exceptions = m->cpu.exceptions;
+    s->store_blocks = m->cpu.store_blocks;
+    s->slices = m->cpu.slices;
 }
 
 static bool unchanged(machine *m, idle_state *s)
 {
     return s->io_writes == m->bus.io_writes && s->io_effects == m->bus.io_effects &&
            s->events == m->clock.events_run && s->exceptions == m->cpu.exceptions;
+}
+
+/* Nothing can have written RAM since take(): no store instruction ran, and
+ * unchanged() holds (no exception stacking, no event, no device access),
+ * and emulation was not left (where the host may write it). */
+static bool no_stores(machine *m, idle_state *s)
+{
+    return s->store_blocks == m->cpu.store_blocks && s->slices == m->cpu.slices;
 }
 
 /* Copy (or compare with) the volatile RAM: the loop's memory state. */
@@ -98,8 +136,16 @@ static void give_up(idle_state *s, icount_entry *e)
 
 static bool snapshot_ram(machine *m, idle_state *s)
 {
-    if (!s->ram && !(s->ram = malloc(ram_size(m) + 1)))
-        return false;
+    if (!s->ram) {
+        /* The RAM is page-aligned: a copy whose addresses differ by a
+         * few bytes modulo 4 KB runs several times slower (its loads
+         * wait on the stores just issued to the same page offset, "4K
+         * aliasing"), so the copy starts a cache line into a page. */
+        size_t n = (ram_size(m) + SNAPSHOT_SKEW + 4095) & ~(size_t)4095;
+        if (!(s->ram_block = aligned_alloc(4096, n)))
+            return false;
+        s->ram = s->ram_block + SNAPSHOT_SKEW;
+    }
     ram_same(m, s, true);
     return true;
 }
@@ -117,7 +163,9 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
         s->addr = addr;
         s->phase = 1;
         read_regs(m, s->regs);
-        if (e->probe == PROVEN && snapshot_ram(m, s))
+        /* A loop proven with a RAM comparison before needs one again:
+         * take the copy now. */
+        if (e->probe == PROVEN && e->idle_kind == IDLE_BY_RAM && snapshot_ram(m, s))
             s->phase = 2;
         take(m, s);
         return false;
@@ -129,7 +177,8 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
         give_up(s, e);
         return false;
     }
-    if (s->phase == 1) {
+    bool store_free = no_stores(m, s);
+    if (s->phase == 1 && !store_free) {
         /* Same registers twice: now see whether the RAM stays the same. */
         if (!snapshot_ram(m, s)) {
             give_up(s, e);
@@ -139,7 +188,7 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
         take(m, s);
         return false;
     }
-    if (!ram_same(m, s, false)) {
+    if (!store_free && !ram_same(m, s, false)) {
         give_up(s, e);
         return false;
     }
@@ -147,6 +196,8 @@ bool idle_block(machine *m, icount_entry *e, uint32_t addr)
     if (!machine_skip_to_next_event(m))
         return false;
     s->skips++;
+    s->store_free_skips += store_free;
+    e->idle_kind = store_free ? IDLE_BY_STORE_FREE : IDLE_BY_RAM;
     /* The event will change something; examine this loop again at its
      * next visit after it (it has proven to be an idle loop). */
     s->addr = 0;

@@ -382,6 +382,7 @@ stop_reason machine_run(machine *m, uint64_t until_ps)
         c->running = true;
         uc_err err = uc_emu_start(m->uc, pc | 1, 0xFFFFFFFFu, 0, 0);
         c->running = false;
+        c->slices++; /* the host may change RAM before the next start */
         /* From Unicorn 2.1 on, a PC write no longer cancels a stop that was
          * already requested: the detour of stop_before_block() may end
          * here, with PC at its block; it must not outlive this run. */

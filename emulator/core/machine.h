@@ -56,6 +56,8 @@ typedef struct icount_entry {
     uint8_t flags;
     uint32_t hits;  /* executions, for the idle-loop detector */
     uint8_t probe;  /* examine as a loop head every 2^probe hits */
+    uint8_t stores; /* 1 if the block has a store instruction */
+    uint8_t idle_kind; /* how it was last proven idle (IDLE_BY_*) */
 } icount_entry;
 #define ICOUNT_BITS 16
 enum {
@@ -110,6 +112,9 @@ typedef struct cpu_state {
     uint32_t stop_synced; /* block address | 1 whose PC was written */
     /* statistics */
     uint64_t insns, exceptions, idle_skips;
+    /* Blocks with a store instruction executed, and returns from
+     * emulation: the idle detector's proof that RAM stayed the same. */
+    uint64_t store_blocks, slices;
     uint64_t idle_ps; /* virtual time skipped while idle */
 } cpu_state;
 
